@@ -1,0 +1,85 @@
+"""The Typer app, the global options and the one place that turns a FupinError into exit code 2."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from typer.core import TyperGroup
+
+from fupin_cli import __version__
+from fupin_cli.console import err
+from fupin_cli.errors import FupinError
+from fupin_cli.workspace import Workspace, open_workspace
+
+
+@dataclass
+class Options:
+    """The global options, passed to every command through the Typer context."""
+
+    workspace: Path | None = None
+    debug: bool = False
+
+    def open(self) -> Workspace:
+        """The workspace named by -w, FUPIN_WORKSPACE, or found upwards from the current folder."""
+        return open_workspace(self.workspace, None, Path.cwd())
+
+
+class FupinGroup(TyperGroup):
+    """Turns the project's own error into a Chinese message on stderr and exit code 2."""
+
+    def invoke(self, ctx: typer.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except FupinError as exc:
+            if isinstance(ctx.obj, Options) and ctx.obj.debug:
+                raise
+            err.print(f"[bold red]错误：[/]{escape(exc.message)}")
+            raise typer.Exit(exc.exit_code) from None
+
+
+app = typer.Typer(
+    cls=FupinGroup,
+    help="fupin：区扶贫办“四合一”考核工作任务清单工具——生成填报表 (forms)、收取回执 (ingest)、统计报送情况 (status)。",
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"fupin {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    workspace: Annotated[
+        Path | None,
+        typer.Option("--workspace", "-w", envvar="FUPIN_WORKSPACE", help="工作区目录 (workspace)；默认从当前目录向上查找 fupin.yaml。",
+                     file_okay=False),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="出错时显示完整的调用栈 (traceback)。")] = False,
+    version: Annotated[bool | None, typer.Option("--version", callback=_version, is_eager=True, help="显示版本号。")] = None,
+) -> None:
+    """fupin 全局选项。"""
+    ctx.obj = Options(workspace=workspace, debug=debug)
+
+
+def options(ctx: typer.Context) -> Options:
+    """The global options of this invocation."""
+    obj = ctx.find_root().obj
+    return obj if isinstance(obj, Options) else Options()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    app()

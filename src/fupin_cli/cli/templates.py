@@ -1,0 +1,106 @@
+"""`fupin templates list | show | check`."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import yaml
+from rich.markup import escape
+from rich.table import Table
+
+from fupin_cli.cli.app import app, options
+from fupin_cli.console import err, out
+from fupin_cli.errors import FupinError
+from fupin_cli.render.jsonout import to_json
+from fupin_cli.templates import Template, builtin_template_dir, load_template_file, load_templates
+
+templates_app = typer.Typer(help="工作任务清单模板 (templates)：查看与校验。", no_args_is_help=True)
+app.add_typer(templates_app, name="templates")
+
+
+class ShowFormat(str, Enum):
+    yaml = "yaml"
+    json = "json"
+
+
+def _available(ctx: typer.Context) -> dict[str, Template]:
+    opts = options(ctx)
+    try:
+        workspace = opts.open()
+    except FupinError:
+        if opts.workspace is not None:
+            raise
+        return load_templates()  # outside a workspace: the built-in templates
+    return workspace.templates()
+
+
+def _rounds(template: Template) -> str:
+    return "、".join("核验前一天" if r.deadline == "before_assessment" else _month_day(r.deadline) for r in template.rounds)
+
+
+def _month_day(text: str) -> str:
+    month, day = text.split("-")
+    return f"{int(month)}月{int(day)}日"
+
+
+@templates_app.command("list")
+def list_command(ctx: typer.Context) -> None:
+    """列出模板 (list)：编号、附件、标题、任务数、报送批次。"""
+    table = Table(title="工作任务清单模板")
+    for header in ("编号 id", "附件", "标题", "任务", "报送批次 (rounds)"):
+        table.add_column(header)
+    for t in _available(ctx).values():
+        table.add_row(t.id, f"附件{t.attachment}", t.title, str(len(t.tasks)), _rounds(t))
+    out.print(table)
+
+
+@templates_app.command("show")
+def show_command(
+    ctx: typer.Context,
+    template_id: Annotated[str, typer.Argument(metavar="ID", help="模板编号，如 town、helper。")],
+    fmt: Annotated[ShowFormat, typer.Option("--format", help="输出格式：yaml 或 json。")] = ShowFormat.yaml,
+) -> None:
+    """显示一个模板的全部内容 (show)。"""
+    templates = _available(ctx)
+    if template_id not in templates:
+        raise FupinError(f"没有编号为“{template_id}”的模板；可选：{', '.join(templates)}")
+    data = templates[template_id].to_dict()
+    if fmt is ShowFormat.json:
+        typer.echo(to_json(data))
+    else:
+        typer.echo(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000).rstrip())
+
+
+@templates_app.command("check")
+def check_command(
+    ctx: typer.Context,
+    paths: Annotated[list[Path] | None, typer.Argument(help="要校验的模板文件或目录；默认校验内置模板和工作区 templates/。")] = None,
+) -> None:
+    """校验模板文件 (check)：有误时指出文件和键，退出码 1。"""
+    files: list[Path] = []
+    for path in paths or []:
+        files.extend(sorted(path.glob("*.yaml")) if path.is_dir() else [path])
+    if not paths:
+        files = sorted(builtin_template_dir().glob("*.yaml"))
+        try:
+            workspace = options(ctx).open()
+            files += sorted(workspace.templates_dir.glob("*.yaml"))
+        except FupinError:
+            pass
+    bad = 0
+    for path in files:
+        try:
+            template = load_template_file(path)
+        except FupinError as exc:
+            bad += 1
+            err.print(f"[red]✗[/] {escape(exc.message)}")
+            continue
+        out.print(f"[green]✓[/] {escape(str(path))}：{template.id}（附件{template.attachment}，{len(template.tasks)} 项任务，版本 {template.version}）")
+    if not files:
+        raise FupinError("没有找到模板文件（*.yaml）")
+    if bad:
+        err.print(f"{bad} 个模板有误")
+        raise typer.Exit(1)

@@ -1,0 +1,106 @@
+"""Errors that stop a command, findings that describe bad data, and the table of their messages."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+class FupinError(Exception):
+    """A problem that stops the command; its message is Chinese and says what to do. Exit code 2."""
+
+    exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# One table for every data problem: code → (severity, Chinese template).
+# Templates are filled with str.format(**context); codes are stable and appear in JSON output.
+MESSAGES: dict[str, tuple[Severity, str]] = {
+    # roster import
+    "missing-column": ("error", "缺少必需的列“{column}”；请在表头加上这一列（也可用别名：{aliases}）"),
+    "missing-value": ("error", "“{column}”为空；请填写后重新导入"),
+    "unknown-town": ("error", "镇“{value}”不在花名册中；请先导入镇（fupin roster import 文件 --role town），或改正镇名"),
+    "unknown-village": ("error", "{town}没有村“{value}”；请先导入村（--role village），或改正村名"),
+    "duplicate-unit": ("error", "与第 {other_row} 行重复（{value}）；请删去其中一行"),
+    "duplicate-code": ("error", "代码“{value}”已被“{other}”使用；请改正代码"),
+    "bad-number": ("error", "“{column}”应为整数，实际为“{value}”"),
+    "empty-table": ("error", "表中没有数据行；请检查文件是否选对"),
+    # reading files
+    "file-unreadable": ("error", "无法读取文件：{reason}"),
+    "file-unsafe": ("error", "文件不安全，已拒收：{reason}"),
+    "file-empty": ("error", "文件是空的；请让填报人重新发送"),
+    "encoding-error": ("error", "第 {offset} 字节无法按 UTF-8、UTF-16 或 GB18030 解码；请用 Excel 另存为“CSV UTF-8”后重发"),
+    "unsupported-format": ("error", "不支持的文件类型“{suffix}”；请另存为 .xlsx、.xls、.ods 或 .csv"),
+    # recognising the form
+    "unknown-template": ("error", "认不出是哪一张工作任务清单（标题、列名或任务文字都对不上）；请用 fupin 生成的表填报"),
+    "unknown-unit": ("error", "花名册中找不到“{value}”（{template}）；请核对姓名/单位，或用 --unit 指定编号"),
+    "ambiguous-unit": ("error", "“{value}”对应多个填报对象：{candidates}；请用 --unit 指定其中一个编号"),
+    "identity-mismatch": ("error", "表中的填报对象编号“{value}”不在花名册中；请核对花名册或用 --unit 指定"),
+    # the task table
+    "column-missing": ("error", "找不到列“{column}”；请勿删除或改名表头"),
+    "task-missing": ("error", "缺少第 {number} 项任务：{text}；请勿删除任务行"),
+    "task-added": ("error", "多出一行任务“{value}”；请勿增加任务行"),
+    "task-reordered": ("error", "第 {number} 项任务的位置被移动了；请按原表顺序填写"),
+    "task-text-changed": ("error", "第 {number} 项任务的文字被改动：“{value}”；请勿修改任务内容"),
+    # answers
+    "unknown-done-value": ("warning", "“是否完成”填写为“{value}”，无法识别，按未完成计；请填“是”或“否”"),
+    "bad-date": ("warning", "“{column}”填写为“{value}”，无法识别为日期；请按 2020-11-05 或 11月5日 填写"),
+    "done-without-date": ("warning", "已填“是”但没有填写完成时间"),
+    "date-after-deadline": ("warning", "完成时间 {value} 晚于第 {round} 次报送截止日 {deadline}"),
+    "date-after-received": ("warning", "完成时间 {value} 晚于收到回执的时间 {received}"),
+    "date-before-campaign": ("warning", "完成时间 {value} 早于本次工作开始的年份 {year}，可能填错了年份"),
+    "missing-signature": ("warning", "表头“{column}”未填写"),
+    "missing-date": ("warning", "表头“时间”未填写"),
+    "formula-no-value": ("warning", "单元格是公式且没有保存计算结果，已按空白处理；请在 Excel 中打开并保存后重发"),
+    "number-rounded": ("warning", "数字“{value}”超过 15 位，Excel 已将其舍入，原值无法恢复；请将该格设为文本后重填"),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """一条问题 (finding): a stable code, its severity, where it is and a Chinese message."""
+
+    code: str
+    severity: Severity
+    message: str
+    file: str = ""
+    sheet: str = ""
+    row: int | None = None
+    column: str = ""
+    value: str = ""
+
+    def to_dict(self) -> dict:
+        """The finding as a JSON-ready dict."""
+        return asdict(self)
+
+    def where(self) -> str:
+        """A short place: file, sheet, row and column, as far as known."""
+        parts = [self.file] if self.file else []
+        if self.sheet:
+            parts.append(f"工作表 {self.sheet}")
+        if self.row is not None:
+            parts.append(f"第 {self.row} 行")
+        if self.column:
+            parts.append(f"“{self.column}”列")
+        return "，".join(parts)
+
+
+def make_finding(
+    code: str,
+    *,
+    file: str = "",
+    sheet: str = "",
+    row: int | None = None,
+    column: str = "",
+    value: object = "",
+    **context: object,
+) -> Finding:
+    """Build a finding from the message table, filling the template with the context."""
+    severity, template = MESSAGES[code]
+    message = template.format(column=column, value=value, **context)
+    return Finding(code, severity, message, file, sheet, row, column, "" if value is None else str(value))

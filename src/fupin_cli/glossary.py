@@ -1,0 +1,86 @@
+"""The domain words: roles, statuses and the spellings people use for 是/否."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Role(str, Enum):
+    """A kind of roster entry; the five reporting roles each fill one checklist."""
+
+    town = "town"
+    village = "village"
+    aid_unit = "aid_unit"
+    leader = "leader"
+    cadre = "cadre"
+    helper = "helper"
+
+    @property
+    def label(self) -> str:
+        """The Chinese name of the role."""
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.town: "镇",
+    Role.village: "村",
+    Role.aid_unit: "帮扶单位",
+    Role.leader: "处级领导",
+    Role.cadre: "村干部",
+    Role.helper: "帮扶责任人",
+}
+
+# The roles that fill a checklist, in the order rollups list them.
+REPORTING_ROLES: tuple[Role, ...] = (Role.town, Role.leader, Role.aid_unit, Role.cadre, Role.helper)
+
+
+class Status(str, Enum):
+    """The state of one unit × round as of a date (DESIGN §7)."""
+
+    on_time = "on_time"
+    late = "late"
+    missing = "missing"
+    pending = "pending"
+
+    @property
+    def label(self) -> str:
+        """The Chinese name of the status."""
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS: dict[Status, str] = {
+    Status.on_time: "按时",
+    Status.late: "逾期",
+    Status.missing: "未报",
+    Status.pending: "未到期",
+}
+
+# What people write in 是否完成, compared after NFKC, stripping blanks and lower-casing.
+DONE_YES: frozenset[str] = frozenset(
+    {"是", "√", "✓", "✔", "☑", "已完成", "完成", "已办", "已落实", "已", "y", "yes", "true", "1", "ok", "对", "有"}
+)
+DONE_NO: frozenset[str] = frozenset(
+    {"否", "×", "✗", "✘", "x", "☒", "未完成", "没有完成", "没完成", "未", "未落实", "无", "n", "no", "false", "0",
+     "不是", "没有", "尚未完成", "正在进行", "进行中"}
+)
+
+# Roster headers: the canonical label, then the spellings offices use for it.
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "编号": ("编号", "id", "unit_id", "单位编号"),
+    "镇": ("镇", "乡镇", "镇街", "乡镇街道", "镇名", "乡镇名称", "所属镇", "所在镇", "街道"),
+    "所在镇": ("所在镇", "镇", "乡镇", "镇街", "所属镇", "所在乡镇"),
+    "挂点镇": ("挂点镇", "挂点联系镇", "联系镇", "挂点乡镇", "镇", "乡镇", "镇街"),
+    "村": ("村", "村委", "行政村", "村名", "村委会", "所在村", "村（社区）", "村社区"),
+    "挂点村": ("挂点村", "挂点联系村", "联系村", "帮扶村", "挂点村委"),
+    "代码": ("代码", "区划代码", "行政区划代码", "编码", "统计用区划代码"),
+    "负责人": ("负责人", "联系人", "主要负责人"),
+    "联系电话": ("联系电话", "手机", "电话", "手机号", "手机号码", "联系方式", "电话号码"),
+    "姓名": ("姓名", "帮扶人", "帮扶责任人", "名字", "干部姓名", "领导姓名"),
+    "职务": ("职务", "职位", "岗位", "现任职务"),
+    "帮扶单位": ("帮扶单位", "帮扶联系单位", "单位名称", "单位"),
+    "工作单位": ("工作单位", "所在单位", "单位"),
+    "帮扶户数": ("帮扶户数", "户数", "帮扶贫困户数", "联系户数"),
+}
+
+# 挂点村 may list several villages in one cell.
+VILLAGE_SEPARATORS = "、，,;；/ \u3000"

@@ -1,0 +1,128 @@
+"""Files to raw rows: xlsx/xlsm/xls/ods through python-calamine, csv/txt in any supported encoding."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
+TEXT_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
+READABLE_SUFFIXES = SPREADSHEET_SUFFIXES | TEXT_SUFFIXES
+
+
+class UnreadableFile(Exception):
+    """The file cannot be turned into rows; `code` is a finding code, `context` fills its message."""
+
+    def __init__(self, code: str, **context: object) -> None:
+        super().__init__(code, context)
+        self.code = code
+        self.context = context
+
+
+@dataclass
+class RawSheet:
+    """One sheet as read: its name, visibility and cell values (str, int, float, date, datetime, bool or None)."""
+
+    name: str
+    rows: list[list[object]]
+    visible: bool = True
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode CSV/TXT bytes: BOM first, then strict UTF-8, then GB18030; never with replacement characters."""
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError as exc:
+                raise UnreadableFile("encoding-error", offset=exc.start) from None
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile("encoding-error", offset=exc.start) from None
+
+
+def sniff_delimiter(text: str) -> str:
+    """Tab when the first lines hold more tabs than commas (Excel's “Unicode 文本”), else comma."""
+    head = text[:4096]
+    return "\t" if head.count("\t") > head.count(",") else ","
+
+
+def parse_text(text: str, delimiter: str | None = None) -> list[list[object]]:
+    """Split decoded CSV/TXT text into rows of strings."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or sniff_delimiter(text))
+    return [list(row) for row in reader]
+
+
+def read_text_file(data: bytes, name: str = "") -> RawSheet:
+    """A CSV/TXT file's bytes as one sheet of string rows."""
+    if not data:
+        raise UnreadableFile("file-empty")
+    text, encoding = decode_text(data)
+    try:
+        rows = parse_text(text)
+    except csv.Error as exc:
+        raise UnreadableFile("file-unreadable", reason=f"CSV 格式错误：{exc}") from None
+    return RawSheet(name=Path(name).stem if name else "csv", rows=rows, meta={"encoding": encoding})
+
+
+def read_spreadsheet(data: bytes) -> list[RawSheet]:
+    """Every sheet of an xlsx/xlsm/xls/ods file, hidden ones included, through python-calamine."""
+    from python_calamine import CalamineWorkbook  # heavy import kept out of commands that never read
+
+    if not data:
+        raise UnreadableFile("file-empty")
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheets = []
+        for meta in book.sheets_metadata:
+            sheet = book.get_sheet_by_name(meta.name)
+            rows = sheet.to_python(skip_empty_area=False)
+            visible = str(meta.visible).rsplit(".", 1)[-1] == "Visible"
+            sheets.append(RawSheet(name=meta.name, rows=[list(r) for r in rows], visible=visible))
+    except UnreadableFile:
+        raise
+    except Exception as exc:  # noqa: BLE001 — calamine raises its own assorted errors for broken files
+        raise UnreadableFile("file-unreadable", reason=_calamine_reason(exc)) from None
+    return sheets
+
+
+def _calamine_reason(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return f"电子表格已损坏或不是所称的格式（{text[:160]}）"
+
+
+def read_file(path: Path, data: bytes | None = None) -> list[RawSheet]:
+    """Read a file of any supported kind into sheets of raw rows."""
+    suffix = path.suffix.lower()
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise UnreadableFile("file-unreadable", reason=str(exc)) from None
+    if suffix in TEXT_SUFFIXES:
+        return [read_text_file(data, path.name)]
+    if suffix in SPREADSHEET_SUFFIXES:
+        return read_spreadsheet(data)
+    raise UnreadableFile("unsupported-format", suffix=suffix or "（无扩展名）")
+
+
+def cell_text(value: object) -> str:
+    """A cell as trimmed text; whole floats lose their “.0” (Excel stores 13 as 13.0)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()

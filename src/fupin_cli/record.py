@@ -1,0 +1,133 @@
+"""回执记录 (return record): one ingested return, normalised, as stored and indexed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from fupin_cli.errors import Finding
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One task's answer: 是否完成 and 完成时间 normalised, with the raw text kept beside them."""
+
+    task_id: str
+    done: bool | None
+    done_on: dt.date | None
+    raw_done: str = ""
+    raw_date: str = ""
+    note: str = ""
+    row: int | None = None
+
+    def to_dict(self) -> dict:
+        """The answer as JSON-ready data."""
+        return {
+            "task_id": self.task_id,
+            "done": self.done,
+            "done_on": self.done_on.isoformat() if self.done_on else None,
+            "raw_done": self.raw_done,
+            "raw_date": self.raw_date,
+            "note": self.note,
+            "row": self.row,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Answer:
+        """Rebuild an answer from its JSON form."""
+        done_on = data.get("done_on")
+        return cls(
+            task_id=data["task_id"],
+            done=data.get("done"),
+            done_on=dt.date.fromisoformat(done_on) if done_on else None,
+            raw_done=data.get("raw_done", ""),
+            raw_date=data.get("raw_date", ""),
+            note=data.get("note", ""),
+            row=data.get("row"),
+        )
+
+
+@dataclass(frozen=True)
+class Return:
+    """一份回执 (return): who sent which checklist for which round, when, and what it said."""
+
+    return_id: str
+    role: str
+    unit_id: str
+    name: str
+    town: str
+    village: str
+    template_id: str
+    template_version: str
+    round: int
+    received_at: dt.datetime
+    sha256: str
+    source_name: str
+    stored_name: str
+    size: int
+    answers: tuple[Answer, ...]
+    findings: tuple[Finding, ...] = ()
+    header: dict[str, str] = field(default_factory=dict)
+    recognised_by: str = "identity"
+    ingested_at: dt.datetime | None = None
+    superseded: bool = False
+
+    def to_dict(self) -> dict:
+        """The return as JSON-ready data (the stored record and `returns list --format json`)."""
+        return {
+            "return_id": self.return_id,
+            "role": self.role,
+            "unit_id": self.unit_id,
+            "name": self.name,
+            "town": self.town,
+            "village": self.village,
+            "template_id": self.template_id,
+            "template_version": self.template_version,
+            "round": self.round,
+            "received_at": self.received_at.isoformat(),
+            "sha256": self.sha256,
+            "source_name": self.source_name,
+            "stored_name": self.stored_name,
+            "size": self.size,
+            "recognised_by": self.recognised_by,
+            "ingested_at": self.ingested_at.isoformat() if self.ingested_at else None,
+            "superseded": self.superseded,
+            "header": dict(self.header),
+            "answers": [a.to_dict() for a in self.answers],
+            "findings": [
+                {"code": f.code, "severity": f.severity, "sheet": f.sheet, "row": f.row, "column": f.column,
+                 "value": f.value, "message": f.message}
+                for f in self.findings
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Return:
+        """Rebuild a return from its JSON form."""
+        ingested = data.get("ingested_at")
+        return cls(
+            return_id=data["return_id"],
+            role=data["role"],
+            unit_id=data["unit_id"],
+            name=data.get("name", ""),
+            town=data.get("town", ""),
+            village=data.get("village", ""),
+            template_id=data["template_id"],
+            template_version=data.get("template_version", ""),
+            round=int(data["round"]),
+            received_at=dt.datetime.fromisoformat(data["received_at"]),
+            sha256=data["sha256"],
+            source_name=data.get("source_name", ""),
+            stored_name=data.get("stored_name", ""),
+            size=int(data.get("size", 0)),
+            answers=tuple(Answer.from_dict(a) for a in data.get("answers", [])),
+            findings=tuple(
+                Finding(f["code"], f.get("severity", "warning"), f.get("message", ""), data.get("source_name", ""),
+                        f.get("sheet", ""), f.get("row"), f.get("column", ""), f.get("value", ""))
+                for f in data.get("findings", [])
+            ),
+            header=dict(data.get("header", {})),
+            recognised_by=data.get("recognised_by", "identity"),
+            ingested_at=dt.datetime.fromisoformat(ingested) if ingested else None,
+            superseded=bool(data.get("superseded", False)),
+        )

@@ -1,0 +1,1 @@
+"""Pure renderers: a result in, text or a Rich renderable out."""

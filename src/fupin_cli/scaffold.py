@@ -1,0 +1,39 @@
+"""Create a workspace: a fresh fupin.yaml with an empty roster, or a copy of the example district."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from fupin_cli.atomic import write_bytes_atomic
+from fupin_cli.errors import FupinError
+from fupin_cli.resources import data_path
+from fupin_cli.roster import Roster, save_roster
+from fupin_cli.workspace import CONFIG_NAME, default_config
+
+
+def init_workspace(directory: Path, *, example: bool = False, name: str = "", district: str = "",
+                   year: int = 2020) -> list[Path]:
+    """Write a new workspace into `directory` (created if needed); refuse to overwrite an existing one."""
+    config = directory / CONFIG_NAME
+    if config.exists():
+        raise FupinError(f"{config} 已存在；工作区不会被覆盖。请换一个目录，或删除后重试")
+    if directory.exists() and not directory.is_dir():
+        raise FupinError(f"{directory} 不是目录；请换一个目录")
+    directory.mkdir(parents=True, exist_ok=True)
+    if example:
+        demo = data_path("demo")
+        created = []
+        for source in sorted(demo.rglob("*")):
+            if source.is_dir() or "__pycache__" in source.parts:
+                continue
+            target = directory / source.relative_to(demo)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+            created.append(target)
+        return created
+    write_bytes_atomic(config, default_config(name or "脱贫攻坚“四合一”考核迎检工作", district or "本区", year).encode("utf-8"))
+    save_roster(directory, Roster())
+    for folder in ("forms", "returns", "templates"):
+        (directory / folder).mkdir(exist_ok=True)
+    return [config, *sorted((directory / "roster").glob("*.csv"))]
