@@ -34,16 +34,17 @@ class RawSheet:
 
 def decode_text(data: bytes) -> tuple[str, str]:
     """Decode CSV/TXT bytes: BOM first, then strict UTF-8, then GB18030; never with replacement characters."""
-    for bom, encoding in (
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
+    for bom, encoding, label in (
+        (codecs.BOM_UTF8, "utf-8", "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16"),
     ):
         if data.startswith(bom):
+            # Decode past the BOM ourselves so the reported offset counts the BOM's bytes too.
             try:
-                return data.decode(encoding), encoding
+                return data[len(bom):].decode(encoding), label
             except UnicodeDecodeError as exc:
-                raise UnreadableFile("encoding-error", offset=exc.start) from None
+                raise UnreadableFile("encoding-error", offset=exc.start + len(bom)) from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -71,6 +72,8 @@ def read_text_file(data: bytes, name: str = "") -> RawSheet:
     if not data:
         raise UnreadableFile("file-empty")
     text, encoding = decode_text(data)
+    if not text.strip():  # a lone BOM or blank lines: nothing was filled in
+        raise UnreadableFile("file-empty")
     try:
         rows = parse_text(text)
     except csv.Error as exc:
