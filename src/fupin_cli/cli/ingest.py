@@ -1,0 +1,97 @@
+"""`fupin ingest` and `fupin returns list`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from fupin_cli.cli.app import app, options
+from fupin_cli.console import err, out
+from fupin_cli.errors import FupinError
+from fupin_cli.glossary import Role
+from fupin_cli.render.jsonout import to_json
+from fupin_cli.render.returns import ingest_summary, ingest_table, outcomes_json, returns_table
+from fupin_cli.roster import load_roster, normalize_name
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+
+
+@app.command("ingest")
+def ingest_command(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="回执文件或文件夹（递归）：.xlsx .xlsm .xls .ods .csv .txt。", exists=True)],
+    received: Annotated[str | None, typer.Option("--received", help="收到时间 (received)，如 2020-11-06T18:30；默认现在。")] = None,
+    round_: Annotated[int | None, typer.Option("--round", min=1, help="报送批次 (round)；默认按表单或收到时间推断。")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="填报对象编号 (unit_id)：认不出或有同名时指定。")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只检查，不写入。")] = False,
+    fmt: Annotated[Format, typer.Option("--format", help="输出格式：table 或 json。")] = Format.table,
+) -> None:
+    """收取回执 (ingest)：识别表单与填报对象、检查内容、原样存档；有拒收时退出码 1。"""
+    from fupin_cli.ingest import IngestContext, collect_files, ingest_files, parse_received
+
+    workspace = options(ctx).open()
+    campaign = workspace.campaign
+    now = dt.datetime.now(campaign.tz)
+    context = IngestContext(
+        campaign=campaign, roster=load_roster(workspace.root), templates=workspace.templates(),
+        received_at=parse_received(received, campaign) if received else now, round=round_, unit_id=unit,
+        ingested_at=now,
+    )
+    if unit and unit not in context.roster.by_id():
+        raise FupinError(f"花名册中没有编号“{unit}”；请用 fupin roster list 查看编号")
+    files, skipped = collect_files(paths, workspace.root)
+    if not files:
+        raise FupinError("没有找到可收取的文件（.xlsx .xlsm .xls .ods .csv .txt）")
+    with Progress(TextColumn("收取回执"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=err, transient=True, disable=len(files) < 20 or not err.is_terminal) as bar:
+        task = bar.add_task("ingest", total=len(files))
+        outcomes = ingest_files(workspace.root, files, context, dry_run=dry_run,
+                                progress=lambda: bar.advance(task))
+    if fmt is Format.json:
+        typer.echo(to_json(outcomes_json(outcomes, skipped, dry_run)))
+    else:
+        out.print(ingest_table(outcomes))
+        for outcome in outcomes:
+            for finding in outcome.errors:
+                err.print(f"[red]✗[/] {escape(finding.where())}：{escape(finding.message)}")
+        err.print(ingest_summary(outcomes, skipped, dry_run))
+    if any(o.status == "rejected" for o in outcomes):
+        raise typer.Exit(1)
+
+
+returns_app = typer.Typer(help="已收回执 (returns)：查看存档。", no_args_is_help=True)
+app.add_typer(returns_app, name="returns")
+
+
+@returns_app.command("list")
+def list_command(
+    ctx: typer.Context,
+    unit: Annotated[str | None, typer.Option("--unit", help="只看此填报对象编号。")] = None,
+    role: Annotated[Role | None, typer.Option("--role", help="只看此角色。")] = None,
+    town: Annotated[str | None, typer.Option("--town", help="只看此镇。")] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="输出格式：table 或 json。")] = Format.table,
+) -> None:
+    """列出已收回执 (returns list)，含被新回执替代的旧回执。"""
+    from fupin_cli.store import load_returns
+
+    workspace = options(ctx).open()
+    records = load_returns(workspace.root)
+    if town is not None:
+        found = load_roster(workspace.root).find_town(town)
+        if found is None:
+            raise FupinError(f"花名册中没有镇“{town}”")
+        records = [r for r in records if normalize_name(r.town) == normalize_name(found.name)]
+    records = [r for r in records if (unit is None or r.unit_id == unit) and (role is None or r.role == role.value)]
+    if fmt is Format.json:
+        typer.echo(to_json([r.to_dict() for r in records]))
+    else:
+        out.print(returns_table(records, workspace.campaign.tz))

@@ -1,0 +1,457 @@
+"""Raw rows of a returned form → a normalised Return and its findings (frictionless-style: problems are values)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fupin_cli.deadlines import Round, infer_round, rounds_for
+from fupin_cli.errors import Finding, make_finding
+from fupin_cli.forms.identity import (
+    FORM_CODE_LABEL,
+    IDENTITY_MARKER,
+    IDENTITY_SHEET,
+    FormIdentity,
+    identity_from_line,
+    identity_from_pairs,
+    parse_form_code,
+)
+from fupin_cli.normalize import match_text, normalize_date, normalize_done, normalize_text
+from fupin_cli.readers import RawSheet, UnreadableFile, cell_text, read_file
+from fupin_cli.record import Answer, Return
+from fupin_cli.roster import Roster, Unit, normalize_name
+from fupin_cli.store import return_id_for, stored_file_name
+from fupin_cli.templates import Template
+from fupin_cli.workspace import Campaign
+
+
+@dataclass(frozen=True)
+class IngestContext:
+    """Everything ingest needs besides the file: campaign, roster, templates, and the clerk's overrides."""
+
+    campaign: Campaign
+    roster: Roster
+    templates: dict[str, Template]
+    received_at: dt.datetime
+    round: int | None = None
+    unit_id: str | None = None
+    ingested_at: dt.datetime | None = None
+
+
+@dataclass
+class IngestOutcome:
+    """What became of one file: accepted (with its record), duplicate, or rejected (with error findings)."""
+
+    path: Path
+    status: str  # accepted | duplicate | rejected
+    record: Return | None = None
+    findings: list[Finding] = field(default_factory=list)
+    sha256: str = ""
+
+    @property
+    def errors(self) -> list[Finding]:
+        """The findings that made the file be refused."""
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        """The findings kept with the stored return."""
+        return [f for f in self.findings if f.severity == "warning"]
+
+
+def column_letter(index: int) -> str:
+    """0-based column index → spreadsheet letters (0 → A)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+class _Located:
+    """Findings for one file, placed at sheet/row/column."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.sheet = ""
+        self.items: list[Finding] = []
+
+    def add(self, code: str, row: int | None = None, col: int | None = None, column: str = "", **ctx: object) -> None:
+        where = column or (column_letter(col) if col is not None else "")
+        self.items.append(make_finding(code, file=self.source, sheet=self.sheet, row=row, column=where, **ctx))
+
+    @property
+    def failed(self) -> bool:
+        return any(f.severity == "error" for f in self.items)
+
+
+def find_identity(sheets: list[RawSheet]) -> tuple[FormIdentity | None, tuple[int, str, str] | None]:
+    """The form identity from the hidden sheet or the CSV's identity line, and any printed form code."""
+    identity = None
+    code = None
+    for sheet in sheets:
+        if sheet.name == IDENTITY_SHEET:
+            pairs = {cell_text(r[0]): cell_text(r[1]) for r in sheet.rows if len(r) >= 2 and cell_text(r[0])}
+            identity = identity_from_pairs(pairs) or identity
+            continue
+        for row in sheet.rows[:40]:
+            first = cell_text(row[0]) if row else ""
+            if first == IDENTITY_MARKER and len(row) > 1:
+                identity = identity_from_line(cell_text(row[1])) or identity
+            elif first.rstrip("：:") == FORM_CODE_LABEL and len(row) > 1:
+                code = parse_form_code(cell_text(row[1])) or code
+    return identity, code
+
+
+def _row_keys(row: list[object]) -> list[str]:
+    return [match_text(cell_text(c)) for c in row]
+
+
+def find_table(sheet: RawSheet, template: Template) -> tuple[int, dict[str, int]] | None:
+    """The table header row of `template` in the sheet and the column index of each field."""
+    wanted = {match_text(c.label): c.field for c in template.columns}
+    for index, row in enumerate(sheet.rows[:60]):
+        keys = _row_keys(row)
+        mapping = {wanted[k]: i for i, k in enumerate(keys) if k in wanted}
+        if "text" in mapping and "done" in mapping:
+            return index, mapping
+    return None
+
+
+def _score(sheet: RawSheet, template: Template) -> int:
+    texts = {match_text(t.text) for t in template.tasks}
+    hits = 0
+    title = match_text(template.title)
+    for row in sheet.rows[:200]:
+        for cell in row:
+            key = match_text(cell_text(cell))
+            if key in texts:
+                hits += 2
+            elif key == title:
+                hits += 3
+    return hits
+
+
+def recognise(sheets: list[RawSheet], templates: dict[str, Template],
+              identity: FormIdentity | None) -> tuple[Template | None, RawSheet | None, str]:
+    """The template and the sheet holding it: by identity first, else by title, columns and task texts."""
+    visible = [s for s in sheets if s.name != IDENTITY_SHEET and s.rows]
+    if identity is not None and identity.template_id in templates:
+        template = templates[identity.template_id]
+        for sheet in visible:
+            if find_table(sheet, template) is not None:
+                return template, sheet, "identity"
+    best: tuple[int, Template, RawSheet] | None = None
+    for sheet in visible:
+        for template in templates.values():
+            if find_table(sheet, template) is None:
+                continue
+            score = _score(sheet, template)
+            if best is None or score > best[0]:
+                best = (score, template, sheet)
+    if best is None or best[0] < max(2, len(best[1].tasks)):
+        return None, None, ""
+    return best[1], best[2], "content"
+
+
+_LABEL_SPLIT = re.compile(r"[:：]")
+
+
+def read_header(sheet: RawSheet, template: Template, table_row: int) -> dict[str, tuple[str, int, int]]:
+    """The header fields above the table: field → (text, row, column), from `姓名：张三` or label/value cells."""
+    labels = {match_text(h.label): h.field for h in template.header_fields}
+    found: dict[str, tuple[str, int, int]] = {}
+    for r, row in enumerate(sheet.rows[:table_row]):
+        cells = [cell_text(c) for c in row]
+        for c, text in enumerate(cells):
+            if not text:
+                continue
+            # One cell may hold several "label：value" pairs separated by blanks (the Word layout retyped).
+            parts = re.split(r"\s{2,}|\u3000+", text)
+            for part in parts:
+                label, sep, value = part.partition("：") if "：" in part else part.partition(":")
+                key = match_text(label)
+                if key not in labels:
+                    continue
+                value = value.strip()
+                if not value:
+                    value = next((x for x in cells[c + 1:] if x and match_text(_LABEL_SPLIT.split(x)[0]) not in labels), "")
+                    if value and sep == "" and len(parts) > 1:
+                        value = ""
+                found.setdefault(labels[key], (value, r + 1, c))
+    return found
+
+
+def _candidates_text(units: list[Unit]) -> str:
+    return "；".join(f"{u.unit_id} {u.name}（{'、'.join(x for x in (u.town, u.village, u.work_unit or u.post) if x)}）"
+                    for u in units)
+
+
+def match_unit(roster: Roster, template: Template, name: str) -> list[Unit]:
+    """The roster units of the template's role whose name equals `name` after normalisation."""
+    key = normalize_name(name)
+    return [u for u in roster.of(template.role) if normalize_name(u.name) == key]
+
+
+def ingest_bytes(path: Path, data: bytes, ctx: IngestContext, known: set[str] | None = None) -> IngestOutcome:
+    """Check one returned file and build its record; nothing is written here."""
+    sha = hashlib.sha256(data).hexdigest()
+    source = str(path)
+    if known is not None and sha in known:
+        return IngestOutcome(path, "duplicate", sha256=sha)
+    found = _Located(source)
+    try:
+        sheets = read_file(path, data)
+    except UnreadableFile as exc:
+        found.add(exc.code, **exc.context)
+        return IngestOutcome(path, "rejected", findings=found.items, sha256=sha)
+    identity, code = find_identity(sheets)
+    template, sheet, how = recognise(sheets, ctx.templates, identity)
+    if template is None or sheet is None:
+        found.add("unknown-template")
+        return IngestOutcome(path, "rejected", findings=found.items, sha256=sha)
+    found.sheet = sheet.name
+    table_row, columns = find_table(sheet, template)  # type: ignore[misc]
+    header = read_header(sheet, template, table_row)
+    unit = _resolve_unit(ctx, template, identity if how == "identity" else None, code, header, found)
+    answers = _read_answers(sheet, template, table_row, columns, ctx.campaign.year, found)
+    if found.failed or unit is None:
+        return IngestOutcome(path, "rejected", findings=found.items, sha256=sha)
+    rounds = rounds_for(template, ctx.campaign)
+    number = ctx.round or (identity.round if identity and how == "identity" else None) or infer_round(
+        rounds, ctx.received_at)
+    if not 1 <= number <= len(rounds):
+        number = min(max(number, 1), len(rounds))
+    _check_answers(answers, template, rounds[number - 1], ctx, found)
+    _check_header(header, template, table_row, found)
+    record = Return(
+        return_id=return_id_for(sha), role=template.role.value, unit_id=unit.unit_id, name=unit.name,
+        town=unit.town, village=unit.village, template_id=template.id, template_version=template.version,
+        round=number, received_at=ctx.received_at, sha256=sha, source_name=path.name,
+        stored_name=stored_file_name(sha, path.suffix), size=len(data), answers=tuple(answers),
+        findings=tuple(f for f in found.items if f.severity == "warning"),
+        header={k: v[0] for k, v in header.items()}, recognised_by=how, ingested_at=ctx.ingested_at,
+    )
+    return IngestOutcome(path, "accepted", record=record, findings=found.items, sha256=sha)
+
+
+def _resolve_unit(ctx: IngestContext, template: Template, identity: FormIdentity | None,
+                  code: tuple[int, str, str] | None, header: dict[str, tuple[str, int, int]],
+                  found: _Located) -> Unit | None:
+    by_id = ctx.roster.by_id()
+    role_units = {u.unit_id for u in ctx.roster.of(template.role)}
+    if ctx.unit_id:
+        unit = by_id.get(ctx.unit_id)
+        if unit is None or unit.unit_id not in role_units:
+            found.add("identity-mismatch", value=ctx.unit_id)
+            return None
+        return unit
+    wanted = identity.unit_id if identity else (code[1] if code else None)
+    if wanted:
+        unit = by_id.get(wanted)
+        if unit is not None and unit.unit_id in role_units:
+            return unit
+        found.add("identity-mismatch", value=wanted)
+        return None
+    name, row, col = header.get("unit", ("", None, None))
+    candidates = match_unit(ctx.roster, template, name) if name else []
+    if len(candidates) == 1:
+        return candidates[0]
+    if len(candidates) > 1:
+        found.add("ambiguous-unit", row=row, col=col, value=name, candidates=_candidates_text(candidates))
+    else:
+        found.add("unknown-unit", row=row, col=col, value=name or "（未填写）", template=template.title)
+    return None
+
+
+def _read_answers(sheet: RawSheet, template: Template, table_row: int, columns: dict[str, int],
+                  year: int, found: _Located) -> list[Answer]:
+    """Match the task rows against the template in order and read each row's answer cells."""
+    text_col = columns["text"]
+    rows: list[tuple[int, list[object]]] = []
+    for r in range(table_row + 1, len(sheet.rows)):
+        row = sheet.rows[r]
+        text = cell_text(row[text_col]) if text_col < len(row) else ""
+        lead = next((t for t in (cell_text(c) for c in row) if t), "")
+        if lead.startswith("注") and (not text or text == lead):
+            break  # the 注 line closes the table
+        if text:
+            rows.append((r, row))
+    expected = [match_text(t.text) for t in template.tasks]
+    positions = {key: i for i, key in enumerate(expected)}
+    seen: dict[int, tuple[int, list[object]]] = {}
+    order: list[int] = []
+    for r, row in rows:
+        key = match_text(cell_text(row[text_col]))
+        index = positions.get(key)
+        if index is None or index in seen:
+            if len(rows) == len(expected) and len(order) < len(expected):
+                number = len(order) + 1
+                found.add("task-text-changed", row=r + 1, col=text_col, value=cell_text(row[text_col])[:40],
+                          number=number)
+                order.append(len(order))
+            else:
+                found.add("task-added", row=r + 1, col=text_col, value=cell_text(row[text_col])[:40])
+            continue
+        seen[index] = (r, row)
+        order.append(index)
+    if not found.failed:
+        for i, task in enumerate(template.tasks):
+            if i not in seen:
+                found.add("task-missing", number=task.number, text=task.text[:30] + "…")
+        if order != sorted(order):
+            for pos, index in enumerate(order):
+                if index != sorted(order)[pos]:
+                    r = seen[index][0]
+                    found.add("task-reordered", row=r + 1, col=text_col, number=template.tasks[index].number)
+                    break
+    answers = []
+    for i, task in enumerate(template.tasks):
+        if i not in seen:
+            continue
+        r, row = seen[i]
+
+        def cell(fld: str, row: list[object] = row) -> object:
+            col = columns.get(fld)
+            return row[col] if col is not None and col < len(row) else None
+
+        done, raw_done, ok_done = normalize_done(cell("done"))
+        if not ok_done:
+            found.add("unknown-done-value", row=r + 1, col=columns["done"], value=raw_done)
+        done_on, raw_date = None, ""
+        if "done_on" in columns:
+            done_on, raw_date, ok_date = normalize_date(cell("done_on"), year)
+            if not ok_date:
+                found.add("bad-date", row=r + 1, col=columns["done_on"], column=_label(template, "done_on"),
+                          value=raw_date)
+        note = normalize_text(cell("note")) if "note" in columns else ""
+        answers.append(Answer(task.id, done, done_on, raw_done, raw_date, note, r + 1))
+    return answers
+
+
+def _label(template: Template, fld: str) -> str:
+    column = template.column(fld)
+    return column.label.replace("\n", "") if column else fld
+
+
+def _check_answers(answers: list[Answer], template: Template, current: Round, ctx: IngestContext,
+                   found: _Located) -> None:
+    received_day = ctx.received_at.astimezone(ctx.campaign.tz).date()
+    has_date = template.column("done_on") is not None
+    label = _label(template, "done_on")
+    for a in answers:
+        if a.done is True and has_date and a.done_on is None and not a.raw_date:
+            found.add("done-without-date", row=a.row, column=label)
+        if a.done_on is None:
+            continue
+        if a.done_on < dt.date(ctx.campaign.year, 1, 1):
+            found.add("date-before-campaign", row=a.row, column=label, value=a.done_on.isoformat(),
+                      year=ctx.campaign.year)
+        elif a.done_on > received_day:
+            found.add("date-after-received", row=a.row, column=label, value=a.done_on.isoformat(),
+                      received=received_day.isoformat())
+        elif a.done_on > current.day:
+            found.add("date-after-deadline", row=a.row, column=label, value=a.done_on.isoformat(),
+                      round=current.number, deadline=current.day.isoformat())
+
+
+def _check_header(header: dict[str, tuple[str, int, int]], template: Template, table_row: int,
+                  found: _Located) -> None:
+    unit_field = template.header("unit")
+    if unit_field and not header.get("unit", ("",))[0]:
+        row = header.get("unit", ("", None, None))[1]
+        found.add("missing-signature", row=row, column=unit_field.label)
+    date_field = template.header("date")
+    if date_field and not header.get("date", ("",))[0]:
+        found.add("missing-date", row=header.get("date", ("", None, None))[1], column=date_field.label)
+
+
+SKIPPED_PREFIXES = ("~$", ".~lock", ".")
+
+
+def collect_files(paths: list[Path], root: Path | None = None) -> tuple[list[Path], list[Path]]:
+    """Files to ingest from files and folders (recursively), and the ones skipped (Office lock files, hidden, other kinds).
+
+    Walking a folder never descends into the workspace's own returns/ and roster/ folders.
+    """
+    from fupin_cli.readers import READABLE_SUFFIXES
+
+    own = [(root / name).resolve() for name in ("returns", "roster")] if root else []
+    taken: list[Path] = []
+    skipped: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                resolved = child.resolve()
+                if any(resolved.is_relative_to(folder) for folder in own):
+                    continue
+                if any(part.startswith(".") for part in child.relative_to(path).parts[:-1]):
+                    continue
+                if child.name.startswith(SKIPPED_PREFIXES) or child.suffix.lower() not in READABLE_SUFFIXES:
+                    skipped.append(child)
+                else:
+                    taken.append(child)
+        elif path.name.startswith(("~$", ".~lock")):
+            skipped.append(path)
+        else:
+            taken.append(path)
+    return taken, skipped
+
+
+def ingest_files(root: Path, files: list[Path], ctx: IngestContext, dry_run: bool = False,
+                 progress: object = None) -> list[IngestOutcome]:
+    """Ingest files one by one under the store lock; each accepted file is stored whole before the next begins."""
+    from fupin_cli.store import add_return, has_return, store_lock
+
+    outcomes: list[IngestOutcome] = []
+    seen: set[str] = set()
+    with store_lock(root) if not dry_run else contextlib.nullcontext():
+        for path in files:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                finding = make_finding("file-unreadable", file=str(path), reason=exc.strerror or str(exc))
+                outcomes.append(IngestOutcome(path, "rejected", findings=[finding]))
+                _tick(progress)
+                continue
+            sha = hashlib.sha256(data).hexdigest()
+            if sha in seen or has_return(root, sha):
+                outcomes.append(IngestOutcome(path, "duplicate", sha256=sha))
+                _tick(progress)
+                continue
+            outcome = ingest_bytes(path, data, ctx)
+            if outcome.status == "accepted" and outcome.record is not None:
+                seen.add(sha)
+                if not dry_run:
+                    add_return(root, outcome.record, data)
+            outcomes.append(outcome)
+            _tick(progress)
+    return outcomes
+
+
+def _tick(progress: object) -> None:
+    if callable(progress):
+        progress()
+
+
+def parse_received(text: str, campaign: Campaign) -> dt.datetime:
+    """--received: an ISO date or date-time; without a zone it is campaign time; a bare date is noon that day."""
+    from fupin_cli.errors import FupinError
+
+    value = text.strip().replace("/", "-")
+    try:
+        if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", value):
+            year, month, day = (int(x) for x in value.split("-"))
+            moment = dt.datetime(year, month, day, 12, 0)
+        else:
+            moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise FupinError(f"--received “{text}”不是日期时间；请写成 2020-11-06 或 2020-11-06T23:00") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=campaign.tz)
+    return moment

@@ -1,0 +1,83 @@
+"""Ingest outcomes and stored returns as Rich tables and JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+
+from rich.table import Table
+
+from fupin_cli.ingest import IngestOutcome
+from fupin_cli.record import Return
+
+STATUS_TEXT = {"accepted": "[green]已收[/]", "duplicate": "[dim]已收过[/]", "rejected": "[red]拒收[/]"}
+
+
+def ingest_table(outcomes: list[IngestOutcome]) -> Table:
+    """One row per file: file, unit, template, round, result, warnings."""
+    table = Table(title="收取结果")
+    table.add_column("文件", overflow="fold", max_width=40)
+    for header in ("填报对象", "模板", "批次", "结果", "提醒"):
+        table.add_column(header, overflow="fold")
+    for o in outcomes:
+        r = o.record
+        table.add_row(
+            o.path.name,
+            f"{r.name}（{r.unit_id}）" if r else "",
+            r.template_id if r else "",
+            f"第{r.round}次" if r else "",
+            STATUS_TEXT[o.status],
+            str(len(o.warnings)) if o.warnings else "",
+        )
+    return table
+
+
+def ingest_summary(outcomes: list[IngestOutcome], skipped: list[Path], dry_run: bool) -> str:
+    """The closing line: how many accepted, already there, refused, skipped."""
+    counts = Counter(o.status for o in outcomes)
+    warnings = sum(len(o.warnings) for o in outcomes if o.status == "accepted")
+    text = (f"共 {len(outcomes)} 个文件：收下 {counts['accepted']}，已收过 {counts['duplicate']}，"
+            f"拒收 {counts['rejected']}；提醒 {warnings} 条")
+    if skipped:
+        text += f"；跳过 {len(skipped)} 个非回执文件（如 ~$ 锁文件）"
+    if dry_run:
+        text += "（--dry-run：未写入）"
+    return text
+
+
+def outcomes_json(outcomes: list[IngestOutcome], skipped: list[Path], dry_run: bool) -> dict:
+    """The batch as JSON: one entry per file with its status, record id and findings."""
+    return {
+        "dry_run": dry_run,
+        "files": [
+            {
+                "file": str(o.path),
+                "status": o.status,
+                "sha256": o.sha256,
+                "return_id": o.record.return_id if o.record else None,
+                "unit_id": o.record.unit_id if o.record else None,
+                "template_id": o.record.template_id if o.record else None,
+                "round": o.record.round if o.record else None,
+                "findings": [f.to_dict() for f in o.findings],
+            }
+            for o in outcomes
+        ],
+        "skipped": [str(p) for p in skipped],
+        "summary": dict(Counter(o.status for o in outcomes)),
+    }
+
+
+def returns_table(records: list[Return], tz: dt.tzinfo) -> Table:
+    """One row per stored return, superseded ones dimmed."""
+    table = Table(title=f"已收回执（{len(records)}）")
+    for header in ("编号", "填报对象", "镇", "模板", "批次", "收到时间", "原文件名", "提醒", "状态"):
+        table.add_column(header, overflow="fold")
+    for r in records:
+        table.add_row(
+            r.return_id, f"{r.name}（{r.unit_id}）", r.town, r.template_id, f"第{r.round}次",
+            r.received_at.astimezone(tz).strftime("%m-%d %H:%M"), r.source_name,
+            str(len(r.findings)) if r.findings else "", "[dim]已被替代[/]" if r.superseded else "有效",
+            style="dim" if r.superseded else None,
+        )
+    return table
