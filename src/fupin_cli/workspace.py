@@ -17,6 +17,17 @@ CONFIG_NAME = "fupin.yaml"
 _MONTH_DAY = re.compile(r"^(\d{1,2})-(\d{1,2})$")
 
 
+class _ConfigLoader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text: PyYAML turns 2020-13-40 into a bare ValueError, not a YAMLError,
+    so parse_campaign must see the text to name the key (assessment_start) in its message."""
+
+
+_ConfigLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 @dataclass(frozen=True)
 class Campaign:
     """本次工作 (campaign): the settings of fupin.yaml."""
@@ -144,7 +155,7 @@ def load_workspace(root: Path) -> Workspace:
     """Load fupin.yaml of the workspace at `root`."""
     path = root / CONFIG_NAME
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_ConfigLoader)
     except FileNotFoundError:
         raise FupinError(f"找不到 {path}；请先运行 fupin init {root}") from None
     except (OSError, UnicodeDecodeError) as exc:
