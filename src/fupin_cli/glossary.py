@@ -57,11 +57,11 @@ STATUS_LABELS: dict[Status, str] = {
 
 # What people write in 是否完成, compared after NFKC, stripping blanks and lower-casing.
 DONE_YES: frozenset[str] = frozenset(
-    {"是", "√", "✓", "✔", "☑", "已完成", "完成", "已办", "已落实", "已", "y", "yes", "true", "1", "ok", "对", "有"}
+    {"是", "√", "✓", "✔", "☑", "已完成", "完成", "已办", "已落实", "已", "y", "yes", "true", "1", "ok", "对", "有", "✅"}
 )
 DONE_NO: frozenset[str] = frozenset(
     {"否", "×", "✗", "✘", "x", "☒", "未完成", "没有完成", "没完成", "未", "未落实", "无", "n", "no", "false", "0",
-     "不是", "没有", "尚未完成", "正在进行", "进行中"}
+     "不是", "没有", "尚未完成", "正在进行", "进行中", "✕", "✖", "╳", "❌"}
 )
 
 # Roster headers: the canonical label, then the spellings offices use for it.
