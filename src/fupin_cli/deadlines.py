@@ -50,3 +50,8 @@ def infer_round(rounds: list[Round], received_at: dt.datetime) -> int:
         if received_at <= r.deadline:
             return r.number
     return rounds[-1].number if rounds else 1
+
+
+def month_day(day: dt.date) -> str:
+    """A date as people write a deadline: 11月6日."""
+    return f"{day.month}月{day.day}日"

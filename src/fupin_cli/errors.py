@@ -58,6 +58,11 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
     "missing-date": ("warning", "表头“时间”未填写"),
     "formula-no-value": ("warning", "单元格是公式且没有保存计算结果，已按空白处理；请在 Excel 中打开并保存后重发"),
     "number-rounded": ("warning", "数字“{value}”超过 15 位，Excel 已将其舍入，原值无法恢复；请将该格设为文本后重填"),
+    # status and check (deadlines, DESIGN §7)
+    "round-missing": ("error", "第 {round} 次报送（{deadline}截止）未报"),
+    "round-late": ("warning", "第 {round} 次报送（{deadline}截止）逾期，{received} 才收到"),
+    "task-open": ("warning", "第 {number} 项任务在最后截止日 {deadline} 后仍未完成"),
+    "task-done-late": ("warning", "第 {number} 项任务完成时间 {value} 晚于第 {round} 次报送截止日 {deadline}"),
 }
 
 

@@ -1,0 +1,76 @@
+"""催报 (reminders): who to chase now, with a ready-to-send Chinese message."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from fupin_cli.deadlines import month_day
+from fupin_cli.glossary import Role, Status
+from fupin_cli.roster import Unit
+from fupin_cli.status import DistrictStatus, RoundStatus
+from fupin_cli.workspace import Campaign
+
+# The texts sent by SMS or chat; {who} is 姓名同志 for a person, the unit (and its head) for an organisation.
+REMIND_PENDING = "【催报】{who}：请于{deadline}前报送《{title}》第{round}次落实情况。{office}"
+REMIND_MISSING = "【催报】{who}：《{title}》第{round}次落实情况应于{deadline}前报送，至今未收到，请尽快报送。{office}"
+# Pending rounds are chased when their deadline is at most this many days after the as-of date.
+HORIZON_DAYS = 2
+ORGANISATIONS = (Role.town, Role.aid_unit)
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """一条催报: the unit, the round to chase (missing or due soon) and the message to send."""
+
+    unit: Unit
+    title: str
+    round: RoundStatus
+    message: str
+
+    @property
+    def status(self) -> Status:
+        """missing (overdue) or pending (due soon)."""
+        return self.round.status
+
+    def to_dict(self) -> dict:
+        """The reminder as a flat record (CSV and JSON)."""
+        u = self.unit
+        return {
+            "status": self.status.value, "role": u.role.value, "unit_id": u.unit_id, "name": u.name,
+            "town": u.town, "village": u.village, "phone": u.phone, "head": u.head, "title": self.title,
+            "round": self.round.number, "deadline": self.round.day.isoformat(), "message": self.message,
+        }
+
+
+def office_name(campaign: Campaign) -> str:
+    """The sender: the district's 扶贫办 (区扶贫办 when the workspace names no district)."""
+    district = campaign.district.strip()
+    return f"{district}扶贫办" if district and district not in ("本区", "区") else "区扶贫办"
+
+
+def addressee(unit: Unit) -> str:
+    """XX同志 for a person; the organisation (with its head, if known) for a town or aid unit."""
+    if unit.role in ORGANISATIONS:
+        return f"{unit.name}{unit.head}同志" if unit.head else unit.name
+    return f"{unit.name}同志"
+
+
+def compute_reminders(district: DistrictStatus, campaign: Campaign, horizon_days: int = HORIZON_DAYS) -> list[Reminder]:
+    """Missing rounds and rounds due within `horizon_days` of the as-of date: overdue first, oldest first."""
+    last_day = district.as_of + dt.timedelta(days=horizon_days)
+    office = office_name(campaign)
+    found: list[tuple[tuple, Reminder]] = []
+    for town_rank, town in enumerate(district.towns):
+        for unit_rank, us in enumerate(town.units):
+            for r in us.rounds:
+                due_soon = r.status is Status.pending and r.day <= last_day
+                if r.status is not Status.missing and not due_soon:
+                    continue
+                text = REMIND_MISSING if r.status is Status.missing else REMIND_PENDING
+                message = text.format(who=addressee(us.unit), deadline=month_day(r.day), title=us.template.title,
+                                      round=r.number, office=office)
+                key = (r.status is not Status.missing, r.day, town_rank, unit_rank, r.number)
+                found.append((key, Reminder(us.unit, us.template.title, r, message)))
+    found.sort(key=lambda kv: kv[0])
+    return [rem for _, rem in found]

@@ -1,0 +1,523 @@
+"""报送情况 (status): each unit × round as of a date, task completion and the problems, per town and district."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from fupin_cli.deadlines import Round, end_of_day, month_day, rounds_for
+from fupin_cli.errors import MESSAGES, FupinError
+from fupin_cli.glossary import REPORTING_ROLES, Role, Status
+from fupin_cli.record import Answer, Return
+from fupin_cli.roster import Roster, Unit
+from fupin_cli.templates import Template, template_for_role
+from fupin_cli.workspace import Campaign
+
+# Problem kinds, most urgent first (the order of the problem list).
+PROBLEM_KINDS: tuple[str, ...] = ("missing", "late", "open_after_deadline", "done_late", "warning")
+# Ingest's own date-after-deadline warning says what done_late says; status keeps only done_late.
+_REDUNDANT_FINDINGS = frozenset({"date-after-deadline"})
+
+
+@dataclass(frozen=True)
+class RoundStatus:
+    """一个报送批次的状态: the round, its deadline, the status as of the date and the return counted."""
+
+    number: int
+    day: dt.date
+    deadline: dt.datetime
+    status: Status
+    received_at: dt.datetime | None = None
+    return_id: str = ""
+
+    def to_dict(self) -> dict:
+        """The round as in `status --format json`."""
+        return {
+            "round": self.number,
+            "deadline": self.day.isoformat(),
+            "status": self.status.value,
+            "received_at": self.received_at.isoformat() if self.received_at else None,
+            "return_id": self.return_id or None,
+        }
+
+
+@dataclass(frozen=True)
+class UnitStatus:
+    """一个填报对象的报送情况: its rounds and the returns that count as of the date."""
+
+    unit: Unit
+    template: Template
+    rounds: tuple[RoundStatus, ...]
+    current: tuple[Return, ...] = ()
+    latest: Return | None = None
+
+    @property
+    def role(self) -> Role:
+        """The unit's role."""
+        return self.unit.role
+
+    def to_dict(self) -> dict:
+        """The unit as in `status --format json`."""
+        return {
+            "role": self.unit.role.value,
+            "unit_id": self.unit.unit_id,
+            "name": self.unit.name,
+            "town": self.unit.town,
+            "village": self.unit.village,
+            "phone": self.unit.phone,
+            "rounds": [r.to_dict() for r in self.rounds],
+        }
+
+
+@dataclass(frozen=True)
+class Counts:
+    """应报/按时/逾期/未报/未到期 counts, as DHIS2 reports them."""
+
+    on_time: int = 0
+    late: int = 0
+    missing: int = 0
+    pending: int = 0
+
+    @property
+    def due(self) -> int:
+        """应报: rounds whose deadline has passed or that were returned (on_time + late + missing)."""
+        return self.on_time + self.late + self.missing
+
+    @property
+    def submitted(self) -> int:
+        """已报: on time or late."""
+        return self.on_time + self.late
+
+    @property
+    def rate(self) -> float | None:
+        """报送率: submitted / due, None when nothing is due."""
+        return self.submitted / self.due if self.due else None
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """按时报送率: on_time / due, None when nothing is due."""
+        return self.on_time / self.due if self.due else None
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(self.on_time + other.on_time, self.late + other.late, self.missing + other.missing,
+                      self.pending + other.pending)
+
+    def to_dict(self) -> dict:
+        """The counts as the `summary` of `status --format json`."""
+        return {
+            "due": self.due, "on_time": self.on_time, "late": self.late, "missing": self.missing,
+            "pending": self.pending, "submitted": self.submitted,
+            "rate": _round(self.rate), "on_time_rate": _round(self.on_time_rate),
+        }
+
+
+def count_rounds(rounds: Iterable[RoundStatus]) -> Counts:
+    """Count the statuses of unit × rounds."""
+    tally = {s: 0 for s in Status}
+    for r in rounds:
+        tally[r.status] += 1
+    return Counts(tally[Status.on_time], tally[Status.late], tally[Status.missing], tally[Status.pending])
+
+
+@dataclass(frozen=True)
+class TaskCompletion:
+    """一项任务的完成情况: done / total over a role's units (each unit's latest return as of the date)."""
+
+    role: Role
+    task_id: str
+    number: int
+    text: str
+    done: int
+    total: int
+    answer: Answer | None = None  # the town's own latest answer (role town only)
+
+    @property
+    def rate(self) -> float | None:
+        """完成率, None when the role has no units here."""
+        return self.done / self.total if self.total else None
+
+    def to_dict(self) -> dict:
+        """The task as in `status --format json`."""
+        data = {"role": self.role.value, "task_id": self.task_id, "number": self.number, "done": self.done,
+                "total": self.total, "rate": _round(self.rate)}
+        if self.role is Role.town:
+            data["answer"] = None if self.answer is None else self.answer.done
+            data["done_on"] = self.answer.done_on.isoformat() if self.answer and self.answer.done_on else None
+        return data
+
+
+@dataclass(frozen=True)
+class VillageCoverage:
+    """帮扶责任人到位情况 of one village: helpers with a return per round (到位 n/m)."""
+
+    village: str
+    helpers: int
+    reported: tuple[int, ...]
+    rounds: tuple[RoundStatus, ...]  # deadlines and whether due, one per round (status of the village as a whole)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """一条问题: a missing or late round, a task open or done late, or a warning kept from ingest."""
+
+    kind: str
+    unit: Unit
+    round: int | None
+    deadline: dt.date | None
+    message: str
+    task_id: str = ""
+    code: str = ""
+    severity: str = "error"
+
+    @property
+    def role(self) -> Role:
+        """The role of the unit concerned."""
+        return self.unit.role
+
+    def to_dict(self) -> dict:
+        """The problem as in `status --format json` and `check --format json`."""
+        return {
+            "kind": self.kind,
+            "role": self.unit.role.value,
+            "unit_id": self.unit.unit_id,
+            "name": self.unit.name,
+            "town": self.unit.town,
+            "village": self.unit.village,
+            "round": self.round,
+            "deadline": self.deadline.isoformat() if self.deadline else None,
+            "task_id": self.task_id or None,
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class TownStatus:
+    """一个镇的报送汇总 (rollup): units, task completion, helpers per village and problems."""
+
+    town: Unit
+    as_of: dt.date
+    units: tuple[UnitStatus, ...]
+    tasks: tuple[TaskCompletion, ...]
+    villages: tuple[VillageCoverage, ...]
+    problems: tuple[Problem, ...]
+    counts: Counts
+
+    @property
+    def task_done(self) -> int:
+        """Tasks done, summed over every role's units."""
+        return sum(t.done for t in self.tasks)
+
+    @property
+    def task_total(self) -> int:
+        """Tasks to do, summed over every role's units."""
+        return sum(t.total for t in self.tasks)
+
+    @property
+    def task_rate(self) -> float | None:
+        """任务完成率 over all tasks of all units of the town."""
+        return self.task_done / self.task_total if self.task_total else None
+
+    def to_dict(self) -> dict:
+        """The town as `status --town X --format json` (DESIGN §9)."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "town": self.town.name,
+            "town_id": self.town.unit_id,
+            "summary": {**self.counts.to_dict(), "task_done": self.task_done, "task_total": self.task_total,
+                        "task_rate": _round(self.task_rate)},
+            "units": [u.to_dict() for u in self.units],
+            "villages": [
+                {"village": v.village, "helpers": v.helpers,
+                 "rounds": [{"round": r.number, "deadline": r.day.isoformat(), "reported": n}
+                            for r, n in zip(v.rounds, v.reported, strict=True)]}
+                for v in self.villages
+            ],
+            "tasks": [t.to_dict() for t in self.tasks],
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+
+@dataclass(frozen=True)
+class DistrictStatus:
+    """全区汇总: every town's status and the district totals."""
+
+    as_of: dt.date
+    towns: tuple[TownStatus, ...]
+    counts: Counts = field(default_factory=Counts)
+
+    @property
+    def task_done(self) -> int:
+        """Tasks done over the district."""
+        return sum(t.task_done for t in self.towns)
+
+    @property
+    def task_total(self) -> int:
+        """Tasks to do over the district."""
+        return sum(t.task_total for t in self.towns)
+
+    @property
+    def task_rate(self) -> float | None:
+        """任务完成率 over the district."""
+        return self.task_done / self.task_total if self.task_total else None
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Every town's problems, town by town."""
+        return [p for t in self.towns for p in t.problems]
+
+    def to_dict(self) -> dict:
+        """The district as `status --format json`: the §9 shape over all towns plus one summary per town."""
+        tasks: dict[tuple[str, str], dict] = {}
+        for town in self.towns:
+            for t in town.tasks:
+                entry = tasks.setdefault((t.role.value, t.task_id), {"role": t.role.value, "task_id": t.task_id,
+                                                                     "number": t.number, "done": 0, "total": 0})
+                entry["done"] += t.done
+                entry["total"] += t.total
+        for entry in tasks.values():
+            entry["rate"] = _round(entry["done"] / entry["total"]) if entry["total"] else None
+        return {
+            "as_of": self.as_of.isoformat(),
+            "town": None,
+            "summary": {**self.counts.to_dict(), "task_done": self.task_done, "task_total": self.task_total,
+                        "task_rate": _round(self.task_rate)},
+            "towns": [
+                {"town": t.town.name, "town_id": t.town.unit_id, **t.counts.to_dict(), "task_done": t.task_done,
+                 "task_total": t.task_total, "task_rate": _round(t.task_rate)}
+                for t in self.towns
+            ],
+            "units": [u.to_dict() for t in self.towns for u in t.units],
+            "tasks": list(tasks.values()),
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def resolve_town(roster: Roster, name: str) -> Unit:
+    """The roster's town of that name or id; FupinError naming the nearest towns otherwise."""
+    town = roster.find_town(name)
+    if town is not None:
+        return town
+    names = roster.town_names()
+    near = difflib.get_close_matches(name, names, n=3, cutoff=0.3)
+    hint = f"您是不是要找：{'、'.join(near)}？" if near else ""
+    listed = "、".join(names[:20]) + ("……" if len(names) > 20 else "") if names else "（无）"
+    raise FupinError(f"花名册中没有镇“{name}”。{hint}现有的镇：{listed}；请改正 --town")
+
+
+def role_rounds(templates: dict[str, Template], campaign: Campaign) -> dict[Role, tuple[Template, list[Round]]]:
+    """Each reporting role's template and its rounds (roles without a template are left out)."""
+    found = {}
+    for role in REPORTING_ROLES:
+        template = template_for_role(templates, role)
+        if template is not None:
+            found[role] = (template, rounds_for(template, campaign))
+    return found
+
+
+def town_units(roster: Roster, town: Unit) -> list[Unit]:
+    """Who reports in a town: the town, its leaders, its aid units, its villages' cadres and helpers."""
+    name = town.name
+    order = {v.name: i for i, v in enumerate(u for u in roster.of(Role.village) if u.town == name)}
+    last = len(order)
+
+    def by_village(units: list[Unit]) -> list[Unit]:
+        mine = [u for u in units if u.town == name]
+        return sorted(mine, key=lambda u: order.get(u.village, last))  # stable: roster order within a village
+
+    return [
+        town,
+        *(u for u in roster.of(Role.leader) if u.town == name),
+        *(u for u in roster.of(Role.aid_unit) if u.town == name),
+        *by_village(roster.of(Role.cadre)),
+        *by_village(roster.of(Role.helper)),
+    ]
+
+
+def current_returns(returns: Iterable[Return], cutoff: dt.datetime) -> dict[tuple[str, str, int], Return]:
+    """For each (role, unit, round), the latest return received by `cutoff` (supersede recomputed as of then)."""
+    best: dict[tuple[str, str, int], Return] = {}
+    for r in returns:
+        if r.received_at > cutoff:
+            continue
+        key = (r.role, r.unit_id, r.round)
+        old = best.get(key)
+        if old is None or _newer(r, old):
+            best[key] = r
+    return best
+
+
+def _newer(a: Return, b: Return) -> bool:
+    """A is the later return (received time, then ingest time, then id for a stable tie-break)."""
+    far = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+    return (a.received_at, a.ingested_at or far, a.return_id) > (b.received_at, b.ingested_at or far, b.return_id)
+
+
+def unit_status(unit: Unit, template: Template, rounds: list[Round],
+                current: dict[tuple[str, str, int], Return], cutoff: dt.datetime) -> UnitStatus:
+    """One unit's rounds as of the cutoff: on time, late, missing or pending (DESIGN §7)."""
+    statuses = []
+    returned = []
+    for rnd in rounds:
+        ret = current.get((unit.role.value, unit.unit_id, rnd.number))
+        if ret is not None:
+            status = Status.on_time if ret.received_at <= rnd.deadline else Status.late
+            statuses.append(RoundStatus(rnd.number, rnd.day, rnd.deadline, status, ret.received_at, ret.return_id))
+            returned.append(ret)
+        else:
+            status = Status.missing if rnd.deadline < cutoff else Status.pending
+            statuses.append(RoundStatus(rnd.number, rnd.day, rnd.deadline, status))
+    latest = None
+    for ret in returned:
+        if latest is None or _newer(ret, latest):
+            latest = ret
+    return UnitStatus(unit, template, tuple(statuses), tuple(returned), latest)
+
+
+def _message(code: str, **context: object) -> str:
+    return MESSAGES[code][1].format(**context)
+
+
+def unit_problems(us: UnitStatus, cutoff: dt.datetime) -> list[Problem]:
+    """The problems of one unit: missing and late rounds, tasks open after the last deadline, done late, warnings."""
+    unit = us.unit
+    found: list[Problem] = []
+    for r in us.rounds:
+        if r.status is Status.missing:
+            found.append(Problem("missing", unit, r.number, r.day,
+                                 _message("round-missing", round=r.number, deadline=month_day(r.day)),
+                                 code="round-missing", severity="error"))
+        elif r.status is Status.late and r.received_at is not None:
+            received = r.received_at.astimezone(r.deadline.tzinfo)
+            found.append(Problem("late", unit, r.number, r.day,
+                                 _message("round-late", round=r.number, deadline=month_day(r.day),
+                                          received=f"{month_day(received.date())} {received:%H:%M}"),
+                                 code="round-late", severity="warning"))
+    tasks = {t.id: t for t in us.template.tasks}
+    last = us.rounds[-1] if us.rounds else None
+    if us.latest is not None and last is not None and last.deadline < cutoff:
+        answers = {a.task_id: a for a in us.latest.answers}
+        for task in us.template.tasks:
+            answer = answers.get(task.id)
+            if answer is None or answer.done is not True:
+                found.append(Problem("open_after_deadline", unit, last.number, last.day,
+                                     _message("task-open", number=task.number, deadline=month_day(last.day)),
+                                     task_id=task.id, code="task-open", severity="warning"))
+    by_round = {r.number: r for r in us.rounds}
+    for ret in us.current:
+        rnd = by_round[ret.round]
+        for answer in ret.answers:
+            if answer.done_on is not None and answer.done_on > rnd.day and answer.task_id in tasks:
+                found.append(Problem("done_late", unit, rnd.number, rnd.day,
+                                     _message("task-done-late", number=tasks[answer.task_id].number,
+                                              value=month_day(answer.done_on), round=rnd.number,
+                                              deadline=month_day(rnd.day)),
+                                     task_id=answer.task_id, code="task-done-late", severity="warning"))
+        for f in ret.findings:
+            if f.code in _REDUNDANT_FINDINGS:
+                continue
+            where = f"第 {f.row} 行：" if f.row is not None else ""
+            found.append(Problem("warning", unit, rnd.number, rnd.day, f"{where}{f.message}",
+                                 code=f.code, severity=f.severity))
+    return found
+
+
+def sort_problems(problems: Iterable[Problem], unit_order: dict[str, int]) -> list[Problem]:
+    """Most urgent first: missing (oldest deadline first), late, tasks open, done late, warnings."""
+    kind_rank = {k: i for i, k in enumerate(PROBLEM_KINDS)}
+    far = dt.date.max
+    return sorted(problems, key=lambda p: (kind_rank.get(p.kind, len(kind_rank)), p.deadline or far,
+                                           unit_order.get(p.unit.unit_id, 0), p.round or 0, p.task_id))
+
+
+def town_status(roster: Roster, templates: dict[str, Template], campaign: Campaign, returns: Iterable[Return],
+                as_of: dt.date, town: Unit, *, _prepared: tuple | None = None) -> TownStatus:
+    """The status of one town as of the end of day `as_of` in the campaign's time zone."""
+    cutoff = end_of_day(as_of, campaign)
+    plan, current = _prepared or (role_rounds(templates, campaign), current_returns(returns, cutoff))
+    units: list[UnitStatus] = []
+    for unit in town_units(roster, town):
+        if unit.role in plan:
+            template, rounds = plan[unit.role]
+            units.append(unit_status(unit, template, rounds, current, cutoff))
+    problems: list[Problem] = []
+    for us in units:
+        problems.extend(unit_problems(us, cutoff))
+    order = {us.unit.unit_id: i for i, us in enumerate(units)}
+    return TownStatus(
+        town=town, as_of=as_of, units=tuple(units), tasks=tuple(task_completion(units, plan)),
+        villages=tuple(helper_coverage(roster, town, units, plan, cutoff)),
+        problems=tuple(sort_problems(problems, order)), counts=count_rounds(r for us in units for r in us.rounds),
+    )
+
+
+def task_completion(units: list[UnitStatus], plan: dict[Role, tuple[Template, list[Round]]]) -> list[TaskCompletion]:
+    """Per role and task: units whose latest return says 是, over the role's units here."""
+    found = []
+    for role, (template, _rounds) in plan.items():
+        mine = [us for us in units if us.role is role]
+        if not mine:
+            continue
+        latest = [{a.task_id: a for a in us.latest.answers} if us.latest else {} for us in mine]
+        for task in template.tasks:
+            done = sum(1 for answers in latest if (a := answers.get(task.id)) is not None and a.done is True)
+            own = latest[0].get(task.id) if role is Role.town else None
+            found.append(TaskCompletion(role, task.id, task.number, task.text, done, len(mine), own))
+    return found
+
+
+def helper_coverage(roster: Roster, town: Unit, units: list[UnitStatus],
+                    plan: dict[Role, tuple[Template, list[Round]]], cutoff: dt.datetime) -> list[VillageCoverage]:
+    """帮扶责任人到位情况 per village: helpers with a return (on time or late) per round."""
+    if Role.helper not in plan:
+        return []
+    helpers = [us for us in units if us.role is Role.helper]
+    villages = [v.name for v in roster.of(Role.village) if v.town == town.name]
+    villages += sorted({us.unit.village for us in helpers} - set(villages))
+    found = []
+    for village in villages:
+        mine = [us for us in helpers if us.unit.village == village]
+        if not mine:
+            continue
+        rounds = mine[0].rounds
+        reported = tuple(
+            sum(1 for us in mine if us.rounds[i].status in (Status.on_time, Status.late)) for i in range(len(rounds))
+        )
+        summary = tuple(
+            RoundStatus(r.number, r.day, r.deadline, _village_status(r, n, len(mine), cutoff))
+            for r, n in zip(rounds, reported, strict=True)
+        )
+        found.append(VillageCoverage(village, len(mine), reported, summary))
+    return found
+
+
+def _village_status(r: RoundStatus, reported: int, total: int, cutoff: dt.datetime) -> Status:
+    """All helpers reported: on time (colour only); else missing once the deadline passed, pending before."""
+    if reported == total:
+        return Status.on_time
+    return Status.missing if r.deadline < cutoff else Status.pending
+
+
+def compute_status(roster: Roster, templates: dict[str, Template], campaign: Campaign, returns: Iterable[Return],
+                   as_of: dt.date, town: str | None = None) -> TownStatus | DistrictStatus:
+    """`fupin status`: one town's status when `town` is given, else the district's, as of end of day `as_of`."""
+    if town is not None:
+        return town_status(roster, templates, campaign, returns, as_of, resolve_town(roster, town))
+    return district_status(roster, templates, campaign, returns, as_of)
+
+
+def district_status(roster: Roster, templates: dict[str, Template], campaign: Campaign, returns: Iterable[Return],
+                    as_of: dt.date, towns: Iterable[Unit] | None = None) -> DistrictStatus:
+    """Every town's status (or the towns given) and the district totals."""
+    cutoff = end_of_day(as_of, campaign)
+    prepared = (role_rounds(templates, campaign), current_returns(returns, cutoff))
+    done = tuple(town_status(roster, templates, campaign, (), as_of, t, _prepared=prepared)
+                 for t in (roster.of(Role.town) if towns is None else towns))
+    return DistrictStatus(as_of, done, sum((t.counts for t in done), Counts()))
