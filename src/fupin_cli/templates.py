@@ -21,6 +21,17 @@ BEFORE_ASSESSMENT = "before_assessment"
 _MONTH_DAY = re.compile(r"^(\d{1,2})-(\d{1,2})$")
 
 
+class TextDateLoader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text: PyYAML turns 2020-13-40 into a bare ValueError, not a YAMLError,
+    so the validators must see the text to name the key in their message."""
+
+
+TextDateLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 @dataclass(frozen=True)
 class Column:
     """表格的一列: its printed label and the field it holds."""
@@ -265,7 +276,7 @@ def _valid_month_day(text: str) -> bool:
 def load_template_file(path: Path) -> Template:
     """Read and validate one template YAML file."""
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=TextDateLoader)
     except (OSError, UnicodeDecodeError) as exc:
         raise FupinError(f"{path}: 无法读取模板文件：{exc}") from None
     except yaml.YAMLError as exc:

@@ -11,21 +11,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from fupin_cli.errors import FupinError
-from fupin_cli.templates import Template, load_templates
+from fupin_cli.templates import Template, TextDateLoader, load_templates
 
 CONFIG_NAME = "fupin.yaml"
 _MONTH_DAY = re.compile(r"^(\d{1,2})-(\d{1,2})$")
-
-
-class _ConfigLoader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as text: PyYAML turns 2020-13-40 into a bare ValueError, not a YAMLError,
-    so parse_campaign must see the text to name the key (assessment_start) in its message."""
-
-
-_ConfigLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
 
 
 @dataclass(frozen=True)
@@ -155,7 +144,7 @@ def load_workspace(root: Path) -> Workspace:
     """Load fupin.yaml of the workspace at `root`."""
     path = root / CONFIG_NAME
     try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_ConfigLoader)
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=TextDateLoader)
     except FileNotFoundError:
         raise FupinError(f"找不到 {path}；请先运行 fupin init {root}") from None
     except (OSError, UnicodeDecodeError) as exc:
