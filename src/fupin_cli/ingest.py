@@ -278,7 +278,7 @@ def _read_answers(sheet: RawSheet, template: Template, table_row: int, columns: 
         row = sheet.rows[r]
         text = cell_text(row[text_col]) if text_col < len(row) else ""
         lead = next((t for t in (cell_text(c) for c in row) if t), "")
-        if lead.startswith("注") and (not text or text == lead):
+        if lead.startswith("注") and (not text or text.startswith("注")):
             break  # the 注 line closes the table
         if text:
             rows.append((r, row))

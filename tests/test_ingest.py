@@ -1,0 +1,246 @@
+"""Ingest: recognising returns, normalising answers, every finding code, the append-only store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from fill import csv_bytes, return_rows, xlsx_bytes
+from fupin_cli import store
+from fupin_cli.forms.identity import FormIdentity
+from fupin_cli.ingest import IngestContext, ingest_files
+from fupin_cli.roster import load_roster
+from fupin_cli.store import load_returns
+from fupin_cli.workspace import load_workspace
+
+TZ = dt.timezone(dt.timedelta(hours=8))
+RECEIVED = dt.datetime(2020, 11, 6, 18, 0, tzinfo=TZ)
+
+
+def context(ws: Path, received: dt.datetime = RECEIVED, **kw) -> IngestContext:
+    workspace = load_workspace(ws)
+    return IngestContext(workspace.campaign, load_roster(ws), workspace.templates(), received, **kw)
+
+
+def unit(ws: Path, role: str, name: str):
+    return next(u for u in load_roster(ws).all_units() if u.role.value == role and u.name == name)
+
+
+def identity_for(ws: Path, role: str, name: str) -> FormIdentity:
+    template = load_workspace(ws).templates()[role]
+    return FormIdentity(role, template.version, unit(ws, role, name).unit_id, 2020)
+
+
+def put(tmp: Path, name: str, data: bytes) -> Path:
+    path = tmp / "inbox" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def run(ws: Path, *paths: Path, **kw):
+    return ingest_files(ws, list(paths), context(ws, **kw))
+
+
+@pytest.fixture
+def town(demo_workspace):
+    return load_workspace(demo_workspace).templates()["town"]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter"),
+    [("utf-8-sig", ","), ("utf-8", ","), ("gb18030", ","), ("utf-16", "\t")],
+)
+def test_csv_in_every_encoding_with_padded_key_lines(demo_workspace, town, encoding, delimiter):
+    rows = return_rows(town, "城关镇", identity=identity_for(demo_workspace, "town", "城关镇"), pad=4)
+    path = put(demo_workspace, f"cg.{'txt' if delimiter == chr(9) else 'csv'}", csv_bytes(rows, encoding, delimiter))
+    [outcome] = run(demo_workspace, path)
+    assert outcome.status == "accepted", outcome.findings
+    record = outcome.record
+    assert (record.unit_id, record.template_id, record.round, record.recognised_by) == (
+        "451023100", "town", 1, "identity")
+    assert len(record.answers) == 13
+    assert all(a.done is True and a.done_on == dt.date(2020, 11, 5) for a in record.answers)
+    stored = demo_workspace / "returns" / "files" / record.stored_name
+    assert stored.read_bytes() == path.read_bytes()
+
+
+def test_retyped_workbook_without_identity_is_recognised_by_content(demo_workspace, town):
+    answers = [("√", dt.datetime(2020, 11, 4)), ("×", None), ("已完成", "2020.11.5")] + [("是", "11月5日")] * 10
+    rows = return_rows(town, "", answers)
+    rows[2] = ["单位：龙潭镇        负责人：黄永明        时间：2020年11月6日"]
+    path = put(demo_workspace, "lt.xlsx", xlsx_bytes(rows))
+    [outcome] = run(demo_workspace, path)
+    assert outcome.status == "accepted", outcome.findings
+    record = outcome.record
+    assert (record.name, record.recognised_by) == ("龙潭镇", "content")
+    first, second, third = record.answers[:3]
+    assert (first.done, first.done_on) == (True, dt.date(2020, 11, 4))
+    assert (second.done, second.done_on, second.raw_done) == (False, None, "×")
+    assert (third.done, third.done_on, third.raw_date) == (True, dt.date(2020, 11, 5), "2020.11.5")
+    assert record.header["head"] == "黄永明"
+
+
+def test_namesakes_are_ambiguous_until_unit_is_given(demo_workspace):
+    helper = load_workspace(demo_workspace).templates()["helper"]
+    path = put(demo_workspace, "wf.csv", csv_bytes(return_rows(helper, "王芳")))
+    [outcome] = run(demo_workspace, path)
+    assert outcome.status == "rejected"
+    [finding] = outcome.errors
+    assert finding.code == "ambiguous-unit"
+    ids = sorted(u.unit_id for u in load_roster(demo_workspace).all_units() if u.name == "王芳")
+    assert all(i in finding.message for i in ids)
+    [outcome] = run(demo_workspace, path, unit_id=ids[1])
+    assert outcome.status == "accepted" and outcome.record.unit_id == ids[1]
+
+
+def test_unknown_unit_and_unknown_template(demo_workspace, town):
+    unknown = put(demo_workspace, "x.csv", csv_bytes(return_rows(town, "桃源镇")))
+    other = put(demo_workspace, "y.csv", csv_bytes([["姓名", "电话"], ["张三", "1"]]))
+    outcomes = run(demo_workspace, unknown, other)
+    assert [o.errors[0].code for o in outcomes] == ["unknown-unit", "unknown-template"]
+    assert not (demo_workspace / "returns" / "records").exists()
+
+
+def _codes(outcome) -> list[str]:
+    return [f.code for f in outcome.findings]
+
+
+def test_task_rows_changed_are_refused(demo_workspace, town):
+    texts = [t.text for t in town.tasks]
+    changed = texts.copy()
+    changed[4] = "随便改的任务文字"
+    cases = {
+        "added": (texts + ["新增的一项任务"], "task-added"),
+        "removed": (texts[:-1], "task-missing"),
+        "reordered": ([texts[1], texts[0], *texts[2:]], "task-reordered"),
+        "changed": (changed, "task-text-changed"),
+    }
+    ident = identity_for(demo_workspace, "town", "城关镇")
+    for name, (tasks, code) in cases.items():
+        path = put(demo_workspace, f"{name}.csv", csv_bytes(return_rows(town, "城关镇", identity=ident, tasks=tasks)))
+        [outcome] = run(demo_workspace, path)
+        assert outcome.status == "rejected", name
+        assert code in _codes(outcome), (name, _codes(outcome))
+    assert load_returns(demo_workspace) == []
+
+
+def test_warnings_are_kept_with_the_return(demo_workspace, town):
+    answers = [("是", ""), ("是", "2020-11-20"), ("是", "2019-11-01"), ("差不多", ""), ("是", "下周"),
+               ("是", "11月8日")] + [("否", "")] * 7
+    rows = return_rows(town, "城关镇", answers, identity=identity_for(demo_workspace, "town", "城关镇"), date="")
+    path = put(demo_workspace, "w.csv", csv_bytes(rows))
+    [outcome] = run(demo_workspace, path, received=dt.datetime(2020, 11, 9, 10, tzinfo=TZ), round=1)
+    assert outcome.status == "accepted"
+    got = {(f.code, f.row) for f in outcome.record.findings}
+    table = 9  # key lines (7) + blank + header → first task on row 10
+    assert ("done-without-date", table + 1) in got
+    assert ("date-after-received", table + 2) in got
+    assert ("date-before-campaign", table + 3) in got
+    assert ("unknown-done-value", table + 4) in got
+    assert ("bad-date", table + 5) in got
+    assert ("date-after-deadline", table + 6) in got
+    assert ("missing-date", 5) in got
+    unknown = outcome.record.answers[3]
+    assert (unknown.done, unknown.raw_done) == (None, "差不多")
+
+
+def test_missing_signature(demo_workspace):
+    cadre = load_workspace(demo_workspace).templates()["cadre"]
+    some = unit(demo_workspace, "cadre", load_roster(demo_workspace).of(
+        next(r for r in load_roster(demo_workspace).units if r.value == "cadre"))[0].name)
+    ident = FormIdentity("cadre", cadre.version, some.unit_id, 2020)
+    path = put(demo_workspace, "c.csv", csv_bytes(return_rows(cadre, "", [("是", "已入户")] * 4, identity=ident)))
+    [outcome] = run(demo_workspace, path)
+    assert outcome.status == "accepted"
+    assert "missing-signature" in _codes(outcome)
+    assert outcome.record.answers[0].note == "已入户"
+
+
+def test_same_bytes_twice_is_a_duplicate_and_changes_nothing(demo_workspace, town):
+    path = put(demo_workspace, "cg.csv", csv_bytes(return_rows(town, "城关镇")))
+    run(demo_workspace, path)
+    before = sorted((p, p.read_bytes()) for p in (demo_workspace / "returns").rglob("*") if p.is_file())
+    [again] = run(demo_workspace, path)
+    assert again.status == "duplicate"
+    after = sorted((p, p.read_bytes()) for p in (demo_workspace / "returns").rglob("*") if p.is_file())
+    assert before == after
+
+
+def test_newer_return_supersedes_older_and_both_stay(demo_workspace, town):
+    first = put(demo_workspace, "a.csv", csv_bytes(return_rows(town, "城关镇", [("否", "")] * 13)))
+    second = put(demo_workspace, "b.csv", csv_bytes(return_rows(town, "城关镇")))
+    run(demo_workspace, first, received=dt.datetime(2020, 11, 5, 9, tzinfo=TZ))
+    run(demo_workspace, second, received=dt.datetime(2020, 11, 6, 9, tzinfo=TZ))
+    records = load_returns(demo_workspace)
+    assert [(r.source_name, r.round, r.superseded) for r in records] == [("a.csv", 1, True), ("b.csv", 1, False)]
+
+
+def test_round_is_inferred_from_received_time(demo_workspace, town):
+    late = put(demo_workspace, "late.csv", csv_bytes(return_rows(town, "城关镇")))
+    [outcome] = run(demo_workspace, late, received=dt.datetime(2020, 11, 30, tzinfo=TZ))
+    assert outcome.record.round == 3  # after the last deadline: the last round
+    mid = put(demo_workspace, "mid.csv", csv_bytes(return_rows(town, "石门镇")))
+    [outcome] = run(demo_workspace, mid, received=dt.datetime(2020, 11, 9, 23, 59, tzinfo=TZ))
+    assert outcome.record.round == 2
+
+
+def test_dry_run_writes_nothing(demo_workspace, town):
+    path = put(demo_workspace, "cg.csv", csv_bytes(return_rows(town, "城关镇")))
+    [outcome] = ingest_files(demo_workspace, [path], context(demo_workspace), dry_run=True)
+    assert outcome.status == "accepted"
+    assert not (demo_workspace / "returns" / "records").exists()
+
+
+def test_crash_between_two_files_leaves_whole_returns(demo_workspace, town, monkeypatch):
+    a = put(demo_workspace, "a.csv", csv_bytes(return_rows(town, "城关镇")))
+    b = put(demo_workspace, "b.csv", csv_bytes(return_rows(town, "龙潭镇")))
+    calls = {"n": 0}
+    real = store._append_index
+
+    def crash_on_second(path, line):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt  # Ctrl-C after b's record, before its index line
+        real(path, line)
+
+    monkeypatch.setattr(store, "_append_index", crash_on_second)
+    with pytest.raises(KeyboardInterrupt):
+        run(demo_workspace, a, b)
+    monkeypatch.undo()
+    folder = demo_workspace / "returns"
+    assert not list(folder.rglob("*.tmp"))
+    records = load_returns(demo_workspace)
+    assert sorted(r.source_name for r in records) == ["a.csv", "b.csv"]
+    for r in records:
+        assert (folder / "files" / r.stored_name).read_bytes() == (a if r.source_name == "a.csv" else b).read_bytes()
+    assert store.rebuild_index(demo_workspace) == 2
+    lines = (folder / "index.jsonl").read_text(encoding="utf-8").splitlines()
+    assert sorted(json.loads(x)["source_name"] for x in lines) == ["a.csv", "b.csv"]
+
+
+def test_cli_ingest_and_returns_list(runner, demo_workspace, town):
+    from fupin_cli.cli import app
+
+    good = put(demo_workspace, "cg.csv", csv_bytes(return_rows(town, "城关镇")))
+    bad = put(demo_workspace, "bad.csv", csv_bytes(return_rows(town, "桃源镇")))
+    (demo_workspace / "inbox" / "~$cg.xlsx").write_bytes(b"lock")
+    args = ["-w", str(demo_workspace), "ingest", str(demo_workspace / "inbox"), "--received", "2020-11-06T18:00"]
+    result = runner.invoke(app, [*args, "--format", "json"])
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert sorted(f["status"] for f in data["files"]) == ["accepted", "rejected"]
+    assert any(s.endswith("~$cg.xlsx") for s in data["skipped"])
+    bad.unlink()
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0
+    listed = runner.invoke(app, ["-w", str(demo_workspace), "returns", "list", "--format", "json"])
+    [item] = json.loads(listed.stdout)
+    for key in ("return_id", "role", "unit_id", "name", "town", "round", "received_at", "sha256", "source_name",
+                "superseded", "answers", "findings"):
+        assert key in item
+    assert set(item["answers"][0]) >= {"task_id", "done", "done_on", "raw_done", "raw_date", "note"}
+    assert item["source_name"] == good.name
