@@ -1,0 +1,197 @@
+"""空白表 (forms) for every reporting unit: where each file goes, and writing them all idempotently.
+
+Layout: OUT/<town>/<role label>/<unit name>.xlsx|.csv — the role folder uses the Chinese label
+(镇、处级领导、帮扶单位、村干部、帮扶责任人) because clerks browse these folders; leaders sit under
+the town they are linked to, every other unit under its own town.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fupin_cli.atomic import write_bytes_atomic
+from fupin_cli.errors import FupinError
+from fupin_cli.forms.csv import form_csv
+from fupin_cli.forms.identity import FormIdentity
+from fupin_cli.forms.xlsx import XlsxPrototype, date_bounds
+from fupin_cli.glossary import REPORTING_ROLES, Role
+from fupin_cli.roster import Roster, Unit, normalize_name
+from fupin_cli.templates import Template, template_for_role
+from fupin_cli.workspace import Workspace
+
+FORMATS: tuple[str, ...] = ("xlsx", "csv")
+NAME_LIMIT = 60
+_FORBIDDEN = re.compile(r'[/\\:*?"<>|\x00-\x1f\x7f]')
+_RESERVED = frozenset(
+    ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"]
+    + [f"COM{i}" for i in range(10)] + [f"LPT{i}" for i in range(10)]
+    + ["COM¹", "COM²", "COM³", "LPT¹", "LPT²", "LPT³"]
+)
+
+
+@dataclass(frozen=True)
+class FormJob:
+    """One file to write: the unit, its template and identity, the format and where it goes."""
+
+    unit: Unit
+    template: Template
+    identity: FormIdentity
+    fmt: str
+    path: Path
+    town: str
+    head: str = ""
+
+
+@dataclass(frozen=True)
+class FormResult:
+    """What writing one form did: `written` is False when an identical file was already there."""
+
+    job: FormJob
+    written: bool
+
+
+def safe_file_name(name: str, limit: int = NAME_LIMIT) -> str:
+    """`name` as a file or folder name valid on Windows, macOS and Linux, never a path of its own."""
+    text = unicodedata.normalize("NFKC", name)
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co"))
+    text = _FORBIDDEN.sub("", text)
+    text = re.sub(r"\s+", " ", text).strip(" .")
+    text = text[:limit].rstrip(" .")
+    if not text:
+        return "未命名"
+    if text.split(".")[0].strip().upper() in _RESERVED:
+        text = f"{text}_"
+    return text
+
+
+def form_town(unit: Unit, roster: Roster) -> str:
+    """The town folder a unit's form goes in: the town itself, or the town it belongs or is linked to."""
+    name = unit.name if unit.role is Role.town else unit.town
+    town = roster.find_town(name)
+    return town.name if town else (name or "未分镇")
+
+
+def _selected_roles(role: Role | None) -> tuple[Role, ...]:
+    if role is None:
+        return REPORTING_ROLES
+    if role not in REPORTING_ROLES:
+        raise FupinError(f"{role.label}不单独填表；可选角色：{'、'.join(f'{r.value}（{r.label}）' for r in REPORTING_ROLES)}")
+    return (role,)
+
+
+def _check_round(template: Template, round_number: int | None) -> None:
+    if round_number is None:
+        return
+    if not 1 <= round_number <= len(template.rounds):
+        raise FupinError(
+            f"附件{template.attachment} {template.title}只有 {len(template.rounds)} 次报送，没有第 {round_number} 次；"
+            "请改正 --round，或用 --role 只生成其他角色的表"
+        )
+
+
+def plan_forms(
+    workspace: Workspace,
+    roster: Roster,
+    templates: dict[str, Template],
+    out: Path | None = None,
+    role: Role | None = None,
+    town: str | None = None,
+    formats: Iterable[str] = FORMATS,
+    round_number: int | None = None,
+) -> list[FormJob]:
+    """Every form to write, in a stable order (role, roster order, format), each with a path inside `out`."""
+    out_root = (out if out is not None else workspace.forms_dir).resolve()
+    formats = tuple(f for f in FORMATS if f in set(formats))
+    town_filter = None
+    if town is not None:
+        found = roster.find_town(town)
+        if found is None:
+            raise FupinError(f"花名册中没有镇“{town}”；现有：{'、'.join(roster.town_names()) or '（无）'}")
+        town_filter = found.name
+    campaign = workspace.campaign
+    planned: list[tuple[Unit, Template, str, str]] = []
+    for r in _selected_roles(role):
+        template = template_for_role(templates, r)
+        if template is None:
+            raise FupinError(f"没有{r.label}（{r.value}）的工作任务清单；请检查 templates/ 文件夹")
+        _check_round(template, round_number)
+        for unit in roster.of(r):
+            unit_town = form_town(unit, roster)
+            if town_filter is not None and normalize_name(unit_town) != normalize_name(town_filter):
+                continue
+            planned.append((unit, template, unit_town, r.label))
+    names = _file_names([(u, t, label) for u, _, t, label in planned])
+    jobs = []
+    for (unit, template, unit_town, label), name in zip(planned, names, strict=True):
+        identity = FormIdentity(template.id, template.version, unit.unit_id, campaign.year, campaign.name, round_number)
+        head = unit.head if template.header("head") is not None else ""
+        folder = out_root / safe_file_name(unit_town) / safe_file_name(label)
+        for fmt in formats:
+            path = (folder / f"{name}.{fmt}").resolve()
+            if not path.is_relative_to(out_root):
+                raise FupinError(f"“{unit.name}”的表会写到输出目录之外（{path}）；已停止，请检查花名册中的名称")
+            jobs.append(FormJob(unit, template, identity, fmt, path, unit_town, head))
+    return jobs
+
+
+def _file_names(entries: list[tuple[Unit, str, str]]) -> list[str]:
+    """Each unit's file name; the unit id is added where two units of one folder share a name."""
+    base = [safe_file_name(unit.name) for unit, _, _ in entries]
+    # Windows and macOS compare names without case, so 'Abc' and 'abc' would be the same file there.
+    keys = [(safe_file_name(town).casefold(), label, b.casefold()) for (_, town, label), b in zip(entries, base, strict=True)]
+    counts: dict[tuple[str, str, str], int] = {}
+    for key in keys:
+        counts[key] = counts.get(key, 0) + 1
+    return [
+        f"{b}_{safe_file_name(unit.unit_id)}" if counts[key] > 1 else b
+        for (unit, _, _), b, key in zip(entries, base, keys, strict=True)
+    ]
+
+
+@dataclass
+class FormWriter:
+    """Renders and writes forms, building each template's XLSX prototype once."""
+
+    prototypes: dict[tuple, XlsxPrototype] = field(default_factory=dict)
+
+    def render(self, job: FormJob) -> bytes:
+        """The bytes of one form."""
+        if job.fmt == "csv":
+            return form_csv(job.template, job.identity, job.unit.name, job.head)
+        identity = job.identity
+        with_head = bool(job.head.strip())
+        key = (job.template.id, job.template.version, identity.year, identity.campaign, identity.round, with_head)
+        prototype = self.prototypes.get(key)
+        if prototype is None:
+            prototype = XlsxPrototype(job.template, identity, date_bounds(identity.year), with_head)
+            self.prototypes[key] = prototype
+        return prototype.stamp(job.unit.name, job.head, identity.unit_id)
+
+    def write(self, job: FormJob) -> FormResult:
+        """Write one form atomically; a file that already holds the same bytes is left untouched."""
+        data = self.render(job)
+        try:
+            if job.path.read_bytes() == data:
+                return FormResult(job, written=False)
+        except FileNotFoundError:
+            pass
+        except IsADirectoryError:
+            raise FupinError(f"{job.path} 是一个文件夹，无法写入表格；请改名或删除后重试") from None
+        write_bytes_atomic(job.path, data)
+        return FormResult(job, written=True)
+
+
+def write_form(job: FormJob, writer: FormWriter | None = None) -> FormResult:
+    """Write one form (pass a shared FormWriter when writing many)."""
+    return (writer or FormWriter()).write(job)
+
+
+def write_forms(jobs: Iterable[FormJob]) -> Iterator[FormResult]:
+    """Write the forms one by one, yielding each result (for a progress bar)."""
+    writer = FormWriter()
+    for job in jobs:
+        yield writer.write(job)
