@@ -160,6 +160,13 @@ def test_missing_signature(demo_workspace):
     assert outcome.record.answers[0].note == "已入户"
 
 
+def test_a_blank_form_is_refused(demo_workspace, town):
+    rows = return_rows(town, "城关镇", [("", "")] * 13)
+    [outcome] = run(demo_workspace, put(demo_workspace, "blank.csv", csv_bytes(rows)))
+    assert outcome.status == "rejected"
+    assert _codes(outcome) == ["form-blank"]
+
+
 def test_same_bytes_twice_is_a_duplicate_and_changes_nothing(demo_workspace, town):
     path = put(demo_workspace, "cg.csv", csv_bytes(return_rows(town, "城关镇")))
     run(demo_workspace, path)

@@ -46,6 +46,7 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
     "task-missing": ("error", "缺少第 {number} 项任务：{text}；请勿删除任务行"),
     "task-added": ("error", "多出一行任务“{value}”；请勿增加任务行"),
     "task-reordered": ("error", "第 {number} 项任务的位置被移动了；请按原表顺序填写"),
+    "form-blank": ("error", "所有任务的“是否完成”都没有填写，像是未填的空白表；请填写后重发"),
     "task-text-changed": ("error", "第 {number} 项任务的文字被改动：“{value}”；请勿修改任务内容"),
     # answers
     "unknown-done-value": ("warning", "“是否完成”填写为“{value}”，无法识别，按未完成计；请填“是”或“否”"),

@@ -220,6 +220,9 @@ def ingest_bytes(path: Path, data: bytes, ctx: IngestContext, known: set[str] | 
     header = read_header(sheet, template, table_row)
     unit = _resolve_unit(ctx, template, identity if how == "identity" else None, code, header, found)
     answers = _read_answers(sheet, template, table_row, columns, ctx.campaign.year, found)
+    if answers and not found.failed and all(a.done is None and not a.raw_done and not a.raw_date and not a.note
+                                            for a in answers):
+        found.add("form-blank", row=table_row + 2, column=_label(template, "done"))
     if found.failed or unit is None:
         return IngestOutcome(path, "rejected", findings=found.items, sha256=sha)
     rounds = rounds_for(template, ctx.campaign)
