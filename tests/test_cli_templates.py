@@ -1,0 +1,100 @@
+"""`fupin templates list | show | check` through the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from fupin_cli.cli import app
+from fupin_cli.templates import load_templates
+
+
+def test_list_outside_a_workspace(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["templates", "list"])
+    assert result.exit_code == 0, result.output
+    for tid, attachment, title in [("leader", 2, "处级领导工作任务清单"), ("aid_unit", 3, "帮扶单位工作任务清单"),
+                                   ("town", 4, "镇工作任务清单"), ("helper", 6, "帮扶责任人入户帮扶活动工作任务清单")]:
+        assert tid in result.stdout and f"附件{attachment}" in result.stdout and title in result.stdout
+    assert "11月6日、11月9日、11月12日" in result.stdout
+    assert "核验前一天" in result.stdout
+    assert result.stderr == ""
+
+
+def test_show_town_json(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["templates", "show", "town", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert {"id", "attachment", "title", "header_fields", "columns", "tasks", "reporting", "note", "version"} <= set(data)
+    assert (data["id"], data["attachment"], data["title"]) == ("town", 4, "镇工作任务清单")
+    assert data["header_fields"] == ["单位", "负责人", "时间"]
+    assert data["columns"] == ["序号", "类型", "工作任务", "是否完成", "完成时间"]
+    assert len(data["tasks"]) == 13
+    for task in data["tasks"]:
+        assert {"id", "number", "category", "text", "items"} <= set(task)
+    assert [t["number"] for t in data["tasks"] if t["items"]] == [3, 4, 5, 6, 7, 9, 10, 11]
+    assert data["reporting"]["to"] == "区扶贫办"
+    assert [(r["round"], r["deadline"]) for r in data["reporting"]["rounds"]] == [(1, "11-06"), (2, "11-09"), (3, "11-12")]
+    assert data["note"] == "注：各镇将落实情况分别于11月6日、9日、12日前报区扶贫办。"
+    # The JSON is the core result, nothing more and nothing less.
+    assert data == load_templates()["town"].to_dict()
+
+
+def test_show_yaml_is_the_same_data(runner, demo_workspace):
+    result = runner.invoke(app, ["-w", str(demo_workspace), "templates", "show", "helper"])
+    assert result.exit_code == 0, result.output
+    data = yaml.safe_load(result.stdout)
+    assert data == load_templates()["helper"].to_dict()
+    assert len(data["tasks"]) == 7
+
+
+def test_show_unknown_id_exits_2(runner, demo_workspace):
+    result = runner.invoke(app, ["-w", str(demo_workspace), "templates", "show", "nosuch"])
+    assert result.exit_code == 2
+    assert "nosuch" in result.stderr and "town" in result.stderr
+    assert result.stdout == ""
+
+
+def test_show_uses_the_workspace_override(runner, demo_workspace):
+    doc = yaml.safe_load(Path(load_templates()["leader"].source).read_text(encoding="utf-8"))
+    doc["title"] = "处级领导工作任务清单（修订）"
+    del doc["version"]
+    (demo_workspace / "templates").mkdir(exist_ok=True)
+    (demo_workspace / "templates" / "leader.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    result = runner.invoke(app, ["-w", str(demo_workspace), "templates", "show", "leader", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["title"] == "处级领导工作任务清单（修订）"
+    listing = runner.invoke(app, ["-w", str(demo_workspace), "templates", "list"])
+    assert "处级领导工作任务清单（修订）" in listing.stdout
+
+
+def test_new_template_id_in_workspace_is_listed(runner, demo_workspace):
+    doc = yaml.safe_load(Path(load_templates()["cadre"].source).read_text(encoding="utf-8"))
+    doc.update(id="cadre_2021", title="2021年村干部工作任务清单")
+    del doc["version"]
+    (demo_workspace / "templates").mkdir(exist_ok=True)
+    (demo_workspace / "templates" / "cadre_2021.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    result = runner.invoke(app, ["-w", str(demo_workspace), "templates", "list"])
+    assert result.exit_code == 0, result.output
+    assert "cadre_2021" in result.stdout and "cadre" in result.stdout
+    check = runner.invoke(app, ["-w", str(demo_workspace), "templates", "check"])
+    assert check.exit_code == 0, check.output
+    assert check.stdout.count("✓") == 6
+
+
+def test_check_without_workspace_checks_the_builtins(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["templates", "check"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("✓") == 5
+
+
+def test_broken_workspace_template_fails_every_command(runner, demo_workspace):
+    (demo_workspace / "templates").mkdir(exist_ok=True)
+    (demo_workspace / "templates" / "bad.yaml").write_text("id: bad\n", encoding="utf-8")
+    result = runner.invoke(app, ["-w", str(demo_workspace), "templates", "list"])
+    assert result.exit_code == 2
+    assert "bad.yaml" in result.stderr
