@@ -1,0 +1,204 @@
+"""`fupin status` as Rich renderables: headline, submission matrix, task completion and problems."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from fupin_cli.deadlines import month_day
+from fupin_cli.glossary import Role, Status
+from fupin_cli.status import DistrictStatus, Problem, TownStatus
+
+SYMBOLS: dict[Status, tuple[str, str]] = {
+    Status.on_time: ("✓", "green"),
+    Status.late: ("⚠", "yellow"),
+    Status.missing: ("✗", "bold red"),
+    Status.pending: ("·", "dim"),
+}
+KIND_LABELS: dict[str, tuple[str, str]] = {
+    "missing": ("✗ 未报", "bold red"),
+    "late": ("⚠ 逾期", "yellow"),
+    "open_after_deadline": ("✗ 未完成", "red"),
+    "done_late": ("⚠ 完成晚", "yellow"),
+    "warning": ("⚠ 提示", "yellow"),
+}
+MAX_PROBLEMS = 30
+
+
+def percent(value: float | None) -> str:
+    """0.8 → 80.0%; None (nothing due) → —."""
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def status_cell(status: Status) -> Text:
+    """✓ 按时 / ⚠ 逾期 / ✗ 未报 / · 未到期, coloured."""
+    symbol, style = SYMBOLS[status]
+    return Text(f"{symbol} {status.label}", style=style)
+
+
+def headline(town: TownStatus) -> Text:
+    """镇名, as-of date, 报送率 and 按时报送率 with the counts."""
+    c = town.counts
+    text = Text()
+    text.append(f"{town.town.name}", style="bold")
+    text.append(f"  报送情况（截至 {town.as_of.year}年{month_day(town.as_of)}）\n")
+    text.append("报送率 ")
+    text.append(percent(c.rate), style="bold")
+    text.append(f"（{c.submitted}/{c.due}）  按时报送率 ")
+    text.append(percent(c.on_time_rate), style="bold")
+    text.append(f"（{c.on_time}/{c.due}）  任务完成率 {percent(town.task_rate)}\n")
+    text.append(f"应报 {c.due} · 已报 {c.submitted} · 按时 {c.on_time} · 逾期 {c.late} · 未报 {c.missing}"
+                f" · 未到期 {c.pending}")
+    return text
+
+
+def matrix_table(town: TownStatus) -> Table:
+    """Rows: the town, its leaders, aid units, cadres; helpers one row per village as 到位 n/m."""
+    width = max((len(us.rounds) for us in town.units), default=1)
+    table = Table(title="报送情况", box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
+    table.add_column("角色", no_wrap=True)
+    table.add_column("名称", max_width=18, overflow="ellipsis", no_wrap=True)
+    table.add_column("村/职务", max_width=14, overflow="ellipsis", no_wrap=True)
+    for n in range(1, width + 1):
+        table.add_column(f"第{n}次", no_wrap=True)
+    previous: Role | None = None
+    for us in town.units:
+        if us.role is Role.helper:
+            continue
+        if previous is not None and us.role is not previous:
+            table.add_section()
+        previous = us.role
+        place = " ".join(x for x in (us.unit.village, us.unit.post) if x) if us.role is not Role.aid_unit \
+            else "、".join(us.unit.villages)
+        cells = [status_cell(r.status) for r in us.rounds] + [Text("")] * (width - len(us.rounds))
+        table.add_row(us.role.label, us.unit.name, place, *cells)
+    if town.villages:
+        table.add_section()
+    for v in town.villages:
+        cells = []
+        for r, n in zip(v.rounds, v.reported, strict=True):
+            cells.append(Text(f"到位 {n}/{v.helpers}", style=SYMBOLS[r.status][1]))
+        cells += [Text("")] * (width - len(cells))
+        table.add_row(Role.helper.label, f"{v.village}（{v.helpers}人）", "", *cells)
+    table.caption = "截止日：" + "；".join(_deadlines(town))
+    table.caption_justify = "left"
+    return table
+
+
+def _deadlines(town: TownStatus) -> list[str]:
+    seen: dict[Role, str] = {}
+    for us in town.units:
+        if us.role not in seen:
+            seen[us.role] = f"{us.role.label} " + "、".join(month_day(r.day) for r in us.rounds)
+    return list(seen.values())
+
+
+def own_tasks_table(town: TownStatus) -> Table | None:
+    """The town's own checklist: latest 是/否 and 完成时间 per task."""
+    tasks = [t for t in town.tasks if t.role is Role.town]
+    if not tasks:
+        return None
+    table = Table(title="本镇工作任务（最新一次报送）", box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
+    table.add_column("序号", justify="right")
+    table.add_column("工作任务", max_width=64, overflow="ellipsis", no_wrap=True)
+    table.add_column("是否完成", no_wrap=True)
+    table.add_column("完成时间", no_wrap=True)
+    for t in tasks:
+        a = t.answer
+        done = Text("是", style="green") if a and a.done is True else (
+            Text("否", style="red") if a and a.done is False else Text("—", style="dim"))
+        table.add_row(str(t.number), _first_line(t.text), done, month_day(a.done_on) if a and a.done_on else "")
+    return table
+
+
+def role_tasks_table(town: TownStatus) -> Table | None:
+    """Other roles: done/total and 完成率 per task."""
+    tasks = [t for t in town.tasks if t.role is not Role.town]
+    if not tasks:
+        return None
+    table = Table(title="各类填报对象任务完成情况", box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
+    table.add_column("角色", no_wrap=True)
+    table.add_column("序号", justify="right")
+    table.add_column("工作任务", max_width=52, overflow="ellipsis", no_wrap=True)
+    table.add_column("完成", justify="right", no_wrap=True)
+    table.add_column("完成率", justify="right", no_wrap=True)
+    previous = None
+    for t in tasks:
+        if previous is not None and t.role is not previous:
+            table.add_section()
+        style = "green" if t.rate == 1 else ("red" if not t.done else "")
+        table.add_row(t.role.label if t.role is not previous else "", str(t.number), _first_line(t.text),
+                      f"{t.done}/{t.total}", Text(percent(t.rate), style=style))
+        previous = t.role
+    return table
+
+
+def _first_line(text: str) -> str:
+    return text.splitlines()[0] if text else ""
+
+
+def problem_who(p: Problem) -> str:
+    """角色 名称（村）."""
+    place = f"（{p.unit.village}）" if p.unit.village else ""
+    return f"{p.role.label} {p.unit.name}{place}"
+
+
+def problems_view(problems: tuple[Problem, ...] | list[Problem], limit: int = MAX_PROBLEMS) -> RenderableType:
+    """The problems, most urgent first, at most `limit` of them."""
+    if not problems:
+        return Text("问题：无", style="green")
+    table = Table(title=f"问题（{len(problems)}，最紧急的在前）", box=box.SIMPLE_HEAD, title_justify="left",
+                  pad_edge=False, show_header=False)
+    table.add_column("类别", no_wrap=True)
+    table.add_column("对象", max_width=30, overflow="ellipsis", no_wrap=True)
+    table.add_column("说明", overflow="fold")
+    for p in problems[:limit]:
+        label, style = KIND_LABELS[p.kind]
+        table.add_row(Text(label, style=style), problem_who(p), p.message)
+    if len(problems) > limit:
+        table.caption = f"…… 另有 {len(problems) - limit} 条；全部问题：fupin check --town {problems[0].unit.town}"
+        table.caption_justify = "left"
+    return table
+
+
+def town_view(town: TownStatus) -> Group:
+    """Everything `fupin status --town X` shows."""
+    parts: list[RenderableType] = [headline(town), Text(""), matrix_table(town)]
+    for table in (own_tasks_table(town), role_tasks_table(town)):
+        if table is not None:
+            parts += [Text(""), table]
+    parts += [Text(""), problems_view(town.problems)]
+    return Group(*parts)
+
+
+DISTRICT_HEADERS = ("镇", "应报", "已报", "按时", "逾期", "未报", "未到期", "报送率", "按时报送率", "任务完成率")
+
+
+def district_rows(district: DistrictStatus) -> list[list[str]]:
+    """One row per town and the district total, as text (table and CSV)."""
+    rows = []
+    for t in district.towns:
+        c = t.counts
+        rows.append([t.town.name, str(c.due), str(c.submitted), str(c.on_time), str(c.late), str(c.missing),
+                     str(c.pending), percent(c.rate), percent(c.on_time_rate), percent(t.task_rate)])
+    c = district.counts
+    rows.append(["全区合计", str(c.due), str(c.submitted), str(c.on_time), str(c.late), str(c.missing),
+                 str(c.pending), percent(c.rate), percent(c.on_time_rate), percent(district.task_rate)])
+    return rows
+
+
+def district_table(district: DistrictStatus) -> Table:
+    """`fupin status` without --town: one row per town and a district total row."""
+    table = Table(title=f"全区报送情况（截至 {district.as_of.year}年{month_day(district.as_of)}）",
+                  box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
+    for i, header in enumerate(DISTRICT_HEADERS):
+        table.add_column(header, justify="left" if i == 0 else "right", no_wrap=True)
+    rows = district_rows(district)
+    for row in rows[:-1]:
+        missing = row[5] != "0"
+        table.add_row(*row[:5], Text(row[5], style="bold red" if missing else ""), *row[6:])
+    table.add_section()
+    table.add_row(*rows[-1], style="bold")
+    return table
