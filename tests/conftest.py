@@ -27,8 +27,16 @@ def _stable_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def demo_workspace(tmp_path: Path) -> Path:
-    """A private copy of examples/demo."""
+    """A private copy of examples/demo with an empty store (the sample returns left out)."""
     target = tmp_path / "demo"
+    shutil.copytree(DEMO, target, ignore=shutil.ignore_patterns("returns", "inbox"))
+    return target
+
+
+@pytest.fixture
+def demo_with_returns(tmp_path: Path) -> Path:
+    """A private copy of examples/demo including its sample inbox and ingested returns."""
+    target = tmp_path / "demo-returns"
     shutil.copytree(DEMO, target)
     return target
 
