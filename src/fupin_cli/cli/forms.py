@@ -59,10 +59,8 @@ def generate_command(
         return
     out.print(summary_table(results))
     written = sum(r.written for r in results)
-    out.print(
-        f"共 {len(results)} 个文件：新写入或更新 {written} 个，内容未变 {len(results) - written} 个；"
-        f"目录：{escape(str(target))}"
-    )
+    out.print(f"共 {len(results)} 个文件：新写入或更新 {written} 个，内容未变 {len(results) - written} 个。")
+    out.print(f"目录：{escape(str(target))}", soft_wrap=True)
 
 
 def summary_table(results: list[FormResult]) -> Table:

@@ -81,15 +81,15 @@ def text_width(text: str) -> float:
     return sum(2.1 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in text)
 
 
-def line_count(text: str, column_width: float) -> int:
+def line_count(text: str, column_width: float, indent: int = 0) -> int:
     """How many lines `text` wraps to in a column of that width (each paragraph starts a line)."""
-    usable = max(column_width - 1.5, 2.0)
+    usable = max(column_width - 1.5 - 3 * indent, 2.0)
     return sum(max(1, math.ceil(text_width(part) / usable)) for part in text.split("\n"))
 
 
 def row_height(lines: int, size: int = BODY_SIZE) -> float:
     """Row height in points for that many lines of text (with room for LibreOffice's taller CJK lines)."""
-    return round(lines * size * 1.45 + 6, 1)
+    return round(lines * size * 1.6 + 8, 1)
 
 
 def column_widths(template: Template) -> list[float]:
@@ -206,8 +206,10 @@ def build_workbook(
             cell = _put(ws, row, col, value)
             cell.font = _font()
             cell.border = _BOX
+            indent = 0
             if column.field == "text":
-                cell.alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
+                indent = 1
+                cell.alignment = Alignment(horizontal="left", vertical="center", wrap_text=True, indent=1)
             elif column.field == "note":
                 cell.alignment = Alignment(horizontal="left", vertical="top", wrap_text=True)
             else:
@@ -217,7 +219,7 @@ def build_workbook(
             if column.field == "done_on":
                 cell.number_format = DATE_FORMAT
             if isinstance(value, str) and not (column.field == "category" and template.category_merged):
-                lines = max(lines, line_count(value, widths[col - 1]))
+                lines = max(lines, line_count(value, widths[col - 1], indent))
         ws.row_dimensions[row].height = max(row_height(lines), 30)
     last_task = first_task + len(template.tasks) - 1
     if template.category_merged and "category" in by_field and template.tasks:
