@@ -89,7 +89,7 @@ def line_count(text: str, column_width: float, indent: int = 0) -> int:
 
 def row_height(lines: int, size: int = BODY_SIZE) -> float:
     """Row height in points for that many lines of text (with room for LibreOffice's taller CJK lines)."""
-    return round(lines * size * 1.6 + 8, 1)
+    return round(lines * size * 1.5 + 8, 1)
 
 
 def column_widths(template: Template) -> list[float]:
