@@ -6,12 +6,12 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from test_status_scenario import build_workspace, scenario_returns, unit_id
 
 from fupin_cli.errors import FupinError
 from fupin_cli.glossary import Role, Status
 from fupin_cli.roster import load_roster
 from fupin_cli.status import DistrictStatus, TownStatus, compute_status
+from test_status_scenario import build_workspace, scenario_returns, unit_id
 
 S = Status
 

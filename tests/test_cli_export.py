@@ -1,0 +1,75 @@
+"""`fupin export`: the 汇总表 workbook — sheets, matrix, completion, problems, a native bar chart, print setup."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from fupin_cli.cli import app
+from test_status_scenario import store_scenario
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    store_scenario(root)
+    return root
+
+
+def test_district_workbook(runner: CliRunner, ws: Path, tmp_path: Path) -> None:
+    out = tmp_path / "汇总.xlsx"
+    result = runner.invoke(app, ["-w", str(ws), "export", "--as-of", "2020-11-13", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["全区汇总", "城关镇", "龙潭镇"]
+    summary = wb["全区汇总"]
+    values = [[c.value for c in row] for row in summary.iter_rows(min_row=5, max_row=7)]
+    assert values[-1][:6] == ["全区合计", 13, 6, 3, 3, 7]
+    town = wb["城关镇"]
+    texts = [c.value for row in town.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "逾期\n11-10 09:00" in texts and "未报" in texts and "到位 1/2" in texts
+    assert any(t.startswith("第 3 次报送") for t in texts)
+    assert len(town._charts) == 1 and town._charts[0].tagname == "barChart"
+    assert town.page_setup.orientation == "landscape" and str(town.page_setup.paperSize) == str(town.PAPERSIZE_A4)
+    assert town.sheet_properties.pageSetUpPr.fitToPage and town.print_title_rows == "$1:$2"
+    assert town["A1"].font.name == "黑体"
+
+
+def test_one_town(runner: CliRunner, ws: Path, tmp_path: Path) -> None:
+    out = tmp_path / "town.xlsx"
+    result = runner.invoke(app, ["-w", str(ws), "export", "--town", "龙潭镇", "--as-of", "2020-11-13", "-o", str(out)])
+    assert result.exit_code == 0
+    assert openpyxl.load_workbook(out).sheetnames == ["龙潭镇"]
+
+
+def test_formula_like_text_stays_text(ws: Path, tmp_path: Path) -> None:
+    import datetime as dt
+
+    from fupin_cli.render.export_xlsx import build_workbook
+    from fupin_cli.roster import load_roster
+    from fupin_cli.status import compute_status
+    from fupin_cli.workspace import load_workspace
+
+    workspace = load_workspace(ws)
+    cadres = ws / "roster" / "cadres.csv"
+    cadres.write_text(cadres.read_text(encoding="utf-8-sig").replace("谭伟", "=1+1"), encoding="utf-8-sig")
+    roster = load_roster(ws)
+    result = compute_status(roster, workspace.templates(), workspace.campaign, [], dt.date(2020, 11, 13))
+    wb = build_workbook(result, workspace.campaign)
+    path = tmp_path / "f.xlsx"
+    wb.save(path)
+    found = []
+    for ws_ in openpyxl.load_workbook(path).worksheets:
+        for row in ws_.iter_rows():
+            for c in row:
+                assert c.data_type != "f", (ws_.title, c.coordinate, c.value)
+                found += [c.value] if c.value == "=1+1" else []
+    assert found  # the name is there, as text
+
+
+def test_unknown_town_exit_2(runner: CliRunner, ws: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["-w", str(ws), "export", "--town", "无此镇", "-o", str(tmp_path / "x.xlsx")])
+    assert result.exit_code == 2 and not (tmp_path / "x.xlsx").exists()
