@@ -11,8 +11,10 @@ import datetime as dt
 import io
 import math
 import re
+import struct
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -32,7 +34,9 @@ from fupin_cli.templates import Template
 
 # Every file carries the same timestamps, so re-running gives the same bytes.
 FIXED_TIME = dt.datetime(2020, 1, 1, 0, 0, 0)
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+# 1980-01-01 00:00 in the zip format's DOS date and time fields.
+_DOS_DATE = (0 << 9) | (1 << 5) | 1
+_DOS_TIME = 0
 DATE_FORMAT = 'yyyy"年"m"月"d"日"'
 
 # Fonts every Chinese Windows and WPS install has; charset 134 (GB2312) tells Excel they are Chinese.
@@ -57,6 +61,7 @@ PH_NAME = "{{FUPIN:unit_name}}"
 PH_HEAD = "{{FUPIN:head}}"
 PH_UNIT_ID = "{{FUPIN:unit_id}}"
 PH_FOOTER_UNIT_ID = "{{FUPIN:footer_unit_id}}"
+_PLACEHOLDER = re.compile(r"\{\{FUPIN:[a-z_]+\}\}")
 
 
 @dataclass(frozen=True)
@@ -354,6 +359,37 @@ def xml_text(value: str) -> str:
     return escape(_ILLEGAL_XML.sub("", value))
 
 
+@dataclass(frozen=True)
+class _Member:
+    """One zip member, compressed: the parts that do not change per unit are compressed only once."""
+
+    name: bytes
+    crc: int
+    size: int
+    compressed: bytes
+
+
+def _member(name: str, data: bytes) -> _Member:
+    packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return _Member(name.encode("ascii"), zlib.crc32(data), len(data), packer.compress(data) + packer.flush())
+
+
+def _zip(members: list[_Member]) -> bytes:
+    """A plain deflate zip with every timestamp 1980-01-01 00:00 and no extra fields: same input, same bytes."""
+    body = bytearray()
+    central = bytearray()
+    for m in members:
+        offset = len(body)
+        body += struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, _DOS_TIME, _DOS_DATE, m.crc, len(m.compressed),
+                            m.size, len(m.name), 0)
+        body += m.name + m.compressed
+        central += struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 8, _DOS_TIME, _DOS_DATE, m.crc,
+                               len(m.compressed), m.size, len(m.name), 0, 0, 0, 0, 0, offset)
+        central += m.name
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(members), len(members), len(central), len(body), 0)
+    return bytes(body + central + end)
+
+
 class XlsxPrototype:
     """One template's form built once with placeholders; `stamp` makes each unit's file from it."""
 
@@ -364,29 +400,26 @@ class XlsxPrototype:
                                       identity.campaign, identity.round)
         wb, self.layout = build_workbook(template, proto_identity, PH_NAME, PH_HEAD if with_head else "", date_range)
         source = zipfile.ZipFile(io.BytesIO(workbook_bytes(wb)))
-        self.members: list[tuple[zipfile.ZipInfo, bytes, bool]] = []
-        for info in source.infolist():
-            data = source.read(info.filename)
-            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            self.members.append((fixed, data, b"{{FUPIN:" in data))
+        # Each entry: the ready member, or (name, text) when the member holds placeholders.
+        self.members: list[_Member | tuple[str, str]] = []
+        for name in source.namelist():
+            data = source.read(name)
+            self.members.append((name, data.decode("utf-8")) if b"{{FUPIN:" in data else _member(name, data))
 
     def stamp(self, unit_name: str, head: str, unit_id: str) -> bytes:
         """The unit's form: placeholders replaced by its XML-escaped values, zipped deterministically."""
-        text_values = {PH_NAME: xml_text(unit_name.strip()), PH_HEAD: xml_text(head.strip()),
-                       PH_UNIT_ID: xml_text(unit_id)}
-        footer_id = xml_text(unit_id.replace("&", "&&"))
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for info, data, placeholders in self.members:
-                if placeholders:
-                    text = data.decode("utf-8").replace(PH_FOOTER_UNIT_ID, footer_id)
-                    for key, value in text_values.items():
-                        text = text.replace(key, value)
-                    data = text.encode("utf-8")
-                archive.writestr(info, data)
-        return buffer.getvalue()
+        values = {PH_NAME: xml_text(unit_name.strip()), PH_HEAD: xml_text(head.strip()), PH_UNIT_ID: xml_text(unit_id),
+                  PH_FOOTER_UNIT_ID: xml_text(unit_id.replace("&", "&&"))}
+        members = []
+        for entry in self.members:
+            if isinstance(entry, _Member):
+                members.append(entry)
+                continue
+            name, text = entry
+            # One pass, so a value that itself looks like a placeholder is never replaced again.
+            text = _PLACEHOLDER.sub(lambda m: values[m.group(0)], text)
+            members.append(_member(name, text.encode("utf-8")))
+        return _zip(members)
 
 
 def form_xlsx(template: Template, identity: FormIdentity, unit_name: str, head: str,
