@@ -216,6 +216,7 @@ def ingest_bytes(path: Path, data: bytes, ctx: IngestContext, known: set[str] | 
         found.add("unknown-template")
         return IngestOutcome(path, "rejected", findings=found.items, sha256=sha)
     found.sheet = sheet.name
+    _check_cells(sheet, found)
     table_row, columns = find_table(sheet, template)  # type: ignore[misc]
     header = read_header(sheet, template, table_row)
     unit = _resolve_unit(ctx, template, identity if how == "identity" else None, code, header, found)
@@ -241,6 +242,24 @@ def ingest_bytes(path: Path, data: bytes, ctx: IngestContext, known: set[str] | 
         header={k: v[0] for k, v in header.items()}, recognised_by=how, ingested_at=ctx.ingested_at,
     )
     return IngestOutcome(path, "accepted", record=record, findings=found.items, sha256=sha)
+
+
+# Excel keeps 15 significant digits: an 18-digit ID typed as a number arrives as 4.50102199001011e17,
+# or in a CSV Excel saved as the text "4.50102E+17".
+_ROUNDED_TEXT = re.compile(r"[0-9](?:\.[0-9]+)?[eE]\+(1[5-9]|[2-9][0-9])")
+
+
+def _check_cells(sheet: RawSheet, found: _Located) -> None:
+    """Warn about cells whose content was lost before fupin saw them: formulas without a value, rounded numbers."""
+    for code, row, col in sheet.notes:
+        found.add(code, row=row, col=col - 1)
+    for r, row in enumerate(sheet.rows):
+        for c, value in enumerate(row):
+            if isinstance(value, bool):
+                continue
+            if isinstance(value, (int, float)) and abs(value) >= 1e15 or (
+                    isinstance(value, str) and _ROUNDED_TEXT.fullmatch(value.strip())):
+                found.add("number-rounded", row=r + 1, col=c, value=cell_text(value))
 
 
 def _resolve_unit(ctx: IngestContext, template: Template, identity: FormIdentity | None,

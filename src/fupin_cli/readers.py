@@ -30,6 +30,7 @@ class RawSheet:
     rows: list[list[object]]
     visible: bool = True
     meta: dict[str, str] = field(default_factory=dict)
+    notes: list[tuple[str, int, int]] = field(default_factory=list)  # (finding code, 1-based row, column)
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
@@ -115,10 +116,19 @@ def read_file(path: Path, data: bytes | None = None) -> list[RawSheet]:
             data = path.read_bytes()
         except OSError as exc:
             raise UnreadableFile("file-unreadable", reason=str(exc)) from None
+    from fupin_cli.safety import check_size, check_spreadsheet  # safety imports this module
+
     if suffix in TEXT_SUFFIXES:
+        check_size(data)
         return [read_text_file(data, path.name)]
     if suffix in SPREADSHEET_SUFFIXES:
-        return read_spreadsheet(data)
+        notes = check_spreadsheet(data, suffix)  # refuse hostile files before native code sees them
+        sheets = read_spreadsheet(data)
+        for note in notes:
+            for sheet in sheets:
+                if sheet.name == note.sheet:
+                    sheet.notes.append((note.code, note.row, note.column))
+        return sheets
     raise UnreadableFile("unsupported-format", suffix=suffix or "（无扩展名）")
 
 

@@ -1,0 +1,306 @@
+"""Checks on a spreadsheet's bytes before any reader sees them: zip bombs, XML entities, huge sheets, encryption.
+
+Readers are native code that trusts the file: python-calamine sizes its cell grid from the cell
+references it finds and the zip library inflates whatever the archive holds. A return arrives from
+anyone over a chat app, so the container is inspected here first, with hard caps on every count and
+byte inflated, and the file is refused (raised as UnreadableFile) before it can hurt the process.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from fupin_cli.readers import UnreadableFile
+
+# A checklist return is a few dozen KB; these caps are far above any honest one.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_ENTRIES = 500
+MAX_DECLARED_BYTES = 100 * 1024 * 1024
+MAX_INFLATED_BYTES = 100 * 1024 * 1024
+MAX_RATIO = 200  # inflated / compressed, for entries above RATIO_FLOOR bytes
+RATIO_FLOOR = 1024 * 1024
+MAX_ROWS = 10_000
+MAX_COLUMNS = 200
+MAX_SCANNED_PART = 16 * 1024 * 1024  # worksheet XML kept in memory to look for formulas
+CHUNK = 64 * 1024
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+ZIP_SUFFIXES = frozenset({".xlsx", ".xlsm", ".ods"})
+
+# A DTD is never part of an OOXML or ODF file; any declaration is an entity attack or a broken file.
+_DTD_MARKERS = tuple(
+    marker.encode(codec) for marker in ("<!DOCTYPE", "<!ENTITY") for codec in ("ascii", "utf-16-le", "utf-16-be")
+)
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,8})"')
+_ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="([0-9]{1,8})"')
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([A-Z]{0,3})([0-9]{0,8})(?::([A-Z]{1,3})([0-9]{1,8}))?"')
+_ODS_REPEAT = re.compile(rb'table:number-(rows|columns)-repeated="([0-9]{1,10})"')
+_CELL_BODY = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?<!/)>(.*?)</(?:\w+:)?c>", re.DOTALL)
+_REF_ATTR = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,8})"')
+_HAS_FORMULA = re.compile(rb"<(?:\w+:)?f\b")
+_HAS_VALUE = re.compile(rb"<(?:\w+:)?v\b[^>/]*>[^<]|<(?:\w+:)?is\b")  # openpyxl writes an empty <v />
+
+
+@dataclass(frozen=True)
+class CellNote:
+    """A cell worth a warning, found in the file's XML: a finding code, the sheet, 1-based row and column."""
+
+    code: str
+    sheet: str
+    row: int
+    column: int
+
+
+def column_number(letters: bytes | str) -> int:
+    """Spreadsheet letters → 1-based column number (A → 1, XFD → 16384)."""
+    number = 0
+    for ch in letters.decode() if isinstance(letters, bytes) else letters:
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def _unsafe(reason: str) -> UnreadableFile:
+    return UnreadableFile("file-unsafe", reason=reason)
+
+
+def _unreadable(reason: str) -> UnreadableFile:
+    return UnreadableFile("file-unreadable", reason=reason)
+
+
+def check_size(data: bytes) -> None:
+    """Refuse files far bigger than any checklist return."""
+    if len(data) > MAX_FILE_BYTES:
+        raise _unsafe(f"文件有 {len(data) // (1024 * 1024)} MB，远超一张工作任务清单的大小（上限 {MAX_FILE_BYTES // (1024 * 1024)} MB）")
+
+
+def looks_like_text(data: bytes) -> bool:
+    """True when the bytes read as text (CSV, TSV, HTML) rather than a binary container."""
+    head = data[:4096]
+    if head.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        return True
+    if b"\x00" in head:
+        return False
+    for codec in ("utf-8", "gb18030"):
+        try:
+            head.decode(codec)
+            return True
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(head) - 4:  # a character cut by the 4 KB window
+                return True
+    return False
+
+
+def check_spreadsheet(data: bytes, suffix: str) -> list[CellNote]:
+    """Refuse unsafe or mislabelled spreadsheet bytes; return cells worth a warning (formulas without values)."""
+    suffix = suffix.lower()
+    if not data:
+        raise UnreadableFile("file-empty")
+    check_size(data)
+    if data.startswith(OLE_MAGIC):
+        if _is_encrypted_ole(data):
+            raise _unreadable("文件已加密，请去掉密码后重发")
+        if suffix in ZIP_SUFFIXES:
+            return []  # an old .xls saved under a new name; the reader knows it by its content
+        return []
+    if suffix == ".xls" and data.startswith(ZIP_MAGIC):
+        return check_zip(data)  # an .xlsx renamed .xls; the reader knows it by its content
+    if suffix == ".xls":
+        if looks_like_text(data):
+            raise _unreadable("这是文本文件（CSV 或网页），却以 .xls 命名；请在 Excel 中打开并另存为 .xlsx 后重发")
+        return []  # let the reader judge other bytes; it reports a broken .xls itself
+    if not data.startswith(ZIP_MAGIC):
+        if looks_like_text(data):
+            raise _unreadable(f"这是文本文件（CSV 或网页），却以 {suffix} 命名；请把扩展名改为 .csv，或用 Excel 另存为 .xlsx 后重发")
+        raise _unreadable(f"文件不是 {suffix} 格式（开头不是压缩包标记），可能已损坏或没有传完；请重新发送")
+    return check_zip(data)
+
+
+def _is_encrypted_ole(data: bytes) -> bool:
+    # Encrypted OOXML is an OLE file with these streams; an encrypted .xls names its RC4/CryptoAPI header.
+    return any(name.encode("utf-16-le") in data[:1024 * 1024] for name in ("EncryptedPackage", "EncryptionInfo"))
+
+
+def check_zip(data: bytes) -> list[CellNote]:
+    """Zip container checks: entry count, declared and actually inflated sizes, ratios, DTDs, sheet extents."""
+    import io
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        entries = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
+        raise _unreadable(f"压缩包结构损坏，文件可能没有传完（{exc}）；请重新发送") from None
+    if len(entries) > MAX_ENTRIES:
+        raise _unsafe(f"压缩包内有 {len(entries)} 个部件，远超正常电子表格（上限 {MAX_ENTRIES}）")
+    declared = sum(max(info.file_size, 0) for info in entries)
+    if declared > MAX_DECLARED_BYTES:
+        raise _unsafe(f"压缩包声明解压后有 {declared // (1024 * 1024)} MB（疑似“压缩炸弹”）")
+    for info in entries:
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise _unsafe(f"部件 {info.filename} 的压缩比超过 {MAX_RATIO}:1（疑似“压缩炸弹”）")
+    if any(info.flag_bits & 0x1 for info in entries):
+        raise _unreadable("文件已加密，请去掉密码后重发")
+    names = {info.filename for info in entries}
+    is_ods = "content.xml" in names and "xl/workbook.xml" not in names
+    sheet_names = {} if is_ods else _sheet_parts(archive, names)
+    notes: list[CellNote] = []
+    total = 0
+    for info in entries:
+        keep = info.filename in sheet_names and info.file_size <= MAX_SCANNED_PART
+        inflated, body = _inflate(archive, info, MAX_INFLATED_BYTES - total, keep)
+        total += inflated
+        if info.filename in sheet_names:
+            _check_extent(info.filename, body, archive, info)
+            notes.extend(_formula_notes(body, sheet_names[info.filename]))
+        elif is_ods and info.filename == "content.xml":
+            _check_ods_extent(archive, info)
+    return notes
+
+
+def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, keep: bool) -> tuple[int, bytes]:
+    """Inflate one entry in chunks, never past `budget` bytes, scanning for DTDs; the bytes only when `keep`."""
+    size = 0
+    tail = b""
+    kept: list[bytes] = []
+    try:
+        with archive.open(info) as stream:
+            while True:
+                chunk = stream.read(CHUNK)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > budget:
+                    raise _unsafe(f"解压后超过 {MAX_INFLATED_BYTES // (1024 * 1024)} MB（疑似“压缩炸弹”）")
+                if size > RATIO_FLOOR and size > MAX_RATIO * max(info.compress_size, 1):
+                    raise _unsafe(f"部件 {info.filename} 的实际压缩比超过 {MAX_RATIO}:1（疑似“压缩炸弹”）")
+                window = tail + chunk
+                if any(marker in window for marker in _DTD_MARKERS):
+                    raise _unsafe(f"部件 {info.filename} 含 XML 实体/文档类型声明（DOCTYPE/ENTITY），可能是实体扩展攻击")
+                tail = window[-32:]
+                if keep:
+                    kept.append(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
+        raise _unreadable(f"部件 {info.filename} 无法解压，文件已损坏或大小与声明不符（{exc}）；请重新发送") from None
+    return size, b"".join(kept)
+
+
+def _parse_small(archive: zipfile.ZipFile, name: str) -> object | None:
+    """A small XML part parsed with defusedxml (no DTD, no entities); None when absent."""
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        return None
+    if info.file_size > 4 * 1024 * 1024:
+        raise _unsafe(f"部件 {name} 大得异常（{info.file_size // 1024} KB）")
+    _, body = _inflate(archive, info, 4 * 1024 * 1024, keep=True)
+    try:
+        return fromstring(body, forbid_dtd=True)
+    except DefusedXmlException:
+        raise _unsafe(f"部件 {name} 含 XML 实体/文档类型声明，可能是实体扩展攻击") from None
+    except ParseError as exc:
+        raise _unreadable(f"部件 {name} 不是有效的 XML（{exc}）") from None
+
+
+def _sheet_parts(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
+    """Worksheet part → sheet name, from xl/workbook.xml and its relationships."""
+    workbook = _parse_small(archive, "xl/workbook.xml")
+    rels = _parse_small(archive, "xl/_rels/workbook.xml.rels")
+    targets: dict[str, str] = {}
+    if rels is not None:
+        for rel in rels:  # type: ignore[attr-defined]
+            target = rel.get("Target", "")
+            target = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            targets[rel.get("Id", "")] = target
+    parts: dict[str, str] = {}
+    if workbook is not None:
+        for element in workbook.iter():  # type: ignore[attr-defined]
+            if element.tag.rsplit("}", 1)[-1] != "sheet":
+                continue
+            rid = next((v for k, v in element.attrib.items() if k.rsplit("}", 1)[-1] == "id"), "")
+            if targets.get(rid) in names:
+                parts[targets[rid]] = element.get("name", "")
+    for name in names:  # worksheets the workbook does not list are still read by some readers
+        if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+            parts.setdefault(name, name.rsplit("/", 1)[-1][:-4])
+    return parts
+
+
+def _too_big(rows: int, columns: int) -> str | None:
+    if rows > MAX_ROWS:
+        return f"第 {rows} 行"
+    if columns > MAX_COLUMNS:
+        return f"第 {columns} 列"
+    return None
+
+
+def _check_extent(name: str, body: bytes, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Refuse a worksheet that claims or holds cells beyond a checklist's possible size."""
+    chunks = [body] if body else _stream(archive, info)
+    first = True
+    for chunk in chunks:
+        if first:
+            first = False
+            match = _DIMENSION.search(chunk[:8192])
+            if match:
+                rows = max(int(match.group(2) or 0), int(match.group(4) or 0))
+                columns = max(column_number(match.group(1) or b""), column_number(match.group(3) or b""))
+                where = _too_big(rows, columns)
+                if where:
+                    raise _unsafe(f"工作表声明的范围到{where}（{match.group(0).decode(errors='replace')}），远超一张工作任务清单")
+        for match in _CELL_REF.finditer(chunk):
+            where = _too_big(int(match.group(2)), column_number(match.group(1)))
+            if where:
+                raise _unsafe(f"工作表在{where}有单元格（{(match.group(1) + match.group(2)).decode()}），远超一张工作任务清单")
+        for match in _ROW_REF.finditer(chunk):
+            if int(match.group(1)) > MAX_ROWS:
+                raise _unsafe(f"工作表在第 {int(match.group(1))} 行有内容，远超一张工作任务清单")
+
+
+def _stream(archive: zipfile.ZipFile, info: zipfile.ZipInfo):
+    # A part too big to keep whole is scanned in overlapping windows so no cell reference is cut in two.
+    tail = b""
+    with archive.open(info) as stream:
+        while chunk := stream.read(CHUNK):
+            yield tail + chunk
+            tail = chunk[-64:]
+
+
+def _check_ods_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """ODS repeats empty rows and columns by count; a repeat over a cell holding a value is refused when huge."""
+    for chunk in _stream(archive, info):
+        for match in _ODS_REPEAT.finditer(chunk):
+            count = int(match.group(2))
+            if count <= (MAX_ROWS if match.group(1) == b"rows" else MAX_COLUMNS):
+                continue
+            # LibreOffice writes the empty rest of a sheet as one huge repeat; only a repeat that carries
+            # a value (or a row of such cells) would make a reader build the whole grid.
+            start = chunk.rfind(b"<", 0, match.start())
+            if match.group(1) == b"rows":
+                end = chunk.find(b"</table:table-row>", match.end())
+            else:
+                end = chunk.find(b">", match.end())
+            element = chunk[max(start, 0):end if end >= 0 else len(chunk)]
+            if b"office:value-type" in element:
+                kind = "行" if match.group(1) == b"rows" else "列"
+                raise _unsafe(f"工作表把一个有值的单元格重复了 {count} {kind}，远超一张工作任务清单")
+
+
+def _formula_notes(body: bytes, sheet: str) -> list[CellNote]:
+    """Cells holding a formula but no saved result (a script wrote them; Excel never opened the file)."""
+    notes = []
+    if not body or not _HAS_FORMULA.search(body):
+        return notes
+    for match in _CELL_BODY.finditer(body):
+        inner = match.group(2)
+        if _HAS_FORMULA.search(inner) and not _HAS_VALUE.search(inner):
+            ref = _REF_ATTR.search(match.group(1))
+            if ref:
+                notes.append(CellNote("formula-no-value", sheet, int(ref.group(2)), column_number(ref.group(1))))
+    return notes
