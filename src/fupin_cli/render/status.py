@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -139,24 +140,35 @@ def _first_line(text: str) -> str:
     return text.splitlines()[0] if text else ""
 
 
-def problem_who(p: Problem) -> str:
-    """角色 名称（村）."""
-    place = f"（{p.unit.village}）" if p.unit.village else ""
-    return f"{p.role.label} {p.unit.name}{place}"
+def problem_who(p: Problem, namesakes: frozenset[tuple[Role, str]] = frozenset()) -> str:
+    """角色 名称（村）; namesakes also show their work unit (or id) to tell them apart."""
+    place = [p.unit.village] if p.unit.village else []
+    if (p.role, p.unit.name) in namesakes:
+        place.append(p.unit.work_unit or p.unit.post or p.unit.unit_id)
+    return f"{p.role.label} {p.unit.name}" + (f"（{'·'.join(place)}）" if place else "")
 
 
-def problems_view(problems: tuple[Problem, ...] | list[Problem], limit: int = MAX_PROBLEMS) -> RenderableType:
+def namesakes_of(town: TownStatus) -> frozenset[tuple[Role, str]]:
+    """(role, name) pairs held by more than one unit of the town."""
+    seen: dict[tuple[Role, str], int] = {}
+    for us in town.units:
+        seen[(us.role, us.unit.name)] = seen.get((us.role, us.unit.name), 0) + 1
+    return frozenset(k for k, n in seen.items() if n > 1)
+
+
+def problems_view(problems: tuple[Problem, ...] | list[Problem], limit: int = MAX_PROBLEMS,
+                  namesakes: frozenset[tuple[Role, str]] = frozenset()) -> RenderableType:
     """The problems, most urgent first, at most `limit` of them."""
     if not problems:
         return Text("问题：无", style="green")
     table = Table(title=f"问题（{len(problems)}，最紧急的在前）", box=box.SIMPLE_HEAD, title_justify="left",
                   pad_edge=False, show_header=False)
     table.add_column("类别", no_wrap=True)
-    table.add_column("对象", max_width=30, overflow="ellipsis", no_wrap=True)
+    table.add_column("对象", max_width=34, overflow="ellipsis", no_wrap=True)
     table.add_column("说明", overflow="fold")
     for p in problems[:limit]:
         label, style = KIND_LABELS[p.kind]
-        table.add_row(Text(label, style=style), problem_who(p), p.message)
+        table.add_row(Text(label, style=style), problem_who(p, namesakes), p.message)
     if len(problems) > limit:
         table.caption = f"…… 另有 {len(problems) - limit} 条；全部问题：fupin check --town {problems[0].unit.town}"
         table.caption_justify = "left"
@@ -169,7 +181,7 @@ def town_view(town: TownStatus) -> Group:
     for table in (own_tasks_table(town), role_tasks_table(town)):
         if table is not None:
             parts += [Text(""), table]
-    parts += [Text(""), problems_view(town.problems)]
+    parts += [Text(""), problems_view(town.problems, namesakes=namesakes_of(town))]
     return Group(*parts)
 
 
@@ -192,9 +204,11 @@ def district_rows(district: DistrictStatus) -> list[list[str]]:
 def district_table(district: DistrictStatus) -> Table:
     """`fupin status` without --town: one row per town and a district total row."""
     table = Table(title=f"全区报送情况（截至 {district.as_of.year}年{month_day(district.as_of)}）",
-                  box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
+                  box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False, collapse_padding=True)
     for i, header in enumerate(DISTRICT_HEADERS):
-        table.add_column(header, justify="left" if i == 0 else "right", no_wrap=True)
+        # min_width: a narrow terminal must not cut 应报/未到期 down to 应…
+        table.add_column(header, justify="left" if i == 0 else "right", no_wrap=True,
+                         min_width=max(cell_len(header), 8 if i == 0 else 4))
     rows = district_rows(district)
     for row in rows[:-1]:
         missing = row[5] != "0"
