@@ -12,16 +12,19 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fupin_cli.atomic import write_bytes_atomic
 from fupin_cli.errors import FupinError
 from fupin_cli.forms.csv import form_csv
 from fupin_cli.forms.identity import FormIdentity
-from fupin_cli.forms.xlsx import XlsxPrototype, date_bounds
 from fupin_cli.glossary import REPORTING_ROLES, Role
 from fupin_cli.roster import Roster, Unit, normalize_name
 from fupin_cli.templates import Template, template_for_role
 from fupin_cli.workspace import Workspace
+
+if TYPE_CHECKING:
+    from fupin_cli.forms.xlsx import XlsxPrototype
 
 FORMATS: tuple[str, ...] = ("xlsx", "csv")
 NAME_LIMIT = 60
@@ -162,6 +165,8 @@ class FormWriter:
         """The bytes of one form."""
         if job.fmt == "csv":
             return form_csv(job.template, job.identity, job.unit.name, job.head)
+        from fupin_cli.forms.xlsx import XlsxPrototype, date_bounds  # openpyxl: only when writing XLSX
+
         identity = job.identity
         with_head = bool(job.head.strip())
         key = (job.template.id, job.template.version, identity.year, identity.campaign, identity.round, with_head)
