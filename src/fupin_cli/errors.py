@@ -59,6 +59,14 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
     "missing-date": ("warning", "表头“时间”未填写"),
     "formula-no-value": ("warning", "单元格是公式且没有保存计算结果，已按空白处理；请在 Excel 中打开并保存后重发"),
     "number-rounded": ("warning", "数字“{value}”超过 15 位，Excel 已将其舍入，原值无法恢复；请将该格设为文本后重填"),
+    # store integrity (fupin doctor)
+    "store-record-unreadable": ("error", "回执记录无法读取（{reason}）；请从备份恢复该文件，或删除后重新收取原回执"),
+    "store-original-missing": ("error", "回执 {value} 的原始文件 {stored} 不见了；请从备份恢复，或重新收取该回执"),
+    "store-checksum-mismatch": ("error", "回执 {value} 的原始文件 {stored} 校验和不符，已被改动或损坏；请从备份恢复，或重新收取该回执"),
+    "store-unit-unknown": ("error", "回执 {value} 的填报对象“{unit}”（{unit_id}）已不在花名册中；请恢复花名册中的这一行，或确认后删除该回执"),
+    "store-index-rebuilt": ("warning", "索引 index.jsonl 与回执记录不一致（{reason}），已按记录重建"),
+    "store-temp-removed": ("warning", "删除了中断写入留下的临时文件（{count} 个）"),
+    "store-orphan-file": ("warning", "原始文件没有对应的回执记录（收取时被中断）；重新收取该回执即可"),
     # status and check (deadlines, DESIGN §7)
     "round-missing": ("error", "第 {round} 次报送（{deadline}截止）未报"),
     "round-late": ("warning", "第 {round} 次报送（{deadline}截止）逾期，{received} 才收到"),

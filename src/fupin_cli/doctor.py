@@ -1,0 +1,139 @@
+"""Store integrity (`fupin doctor`): every stored return whole, its original intact, its index consistent.
+
+Problems the clerk must act on are error findings; what doctor repairs itself (a stale index,
+temporary files left by an interrupted write) is reported as warnings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fupin_cli.errors import Finding, make_finding
+from fupin_cli.record import Return
+from fupin_cli.roster import Roster
+from fupin_cli.store import FILES, INDEX, RECORDS, rebuild_index, record_line, return_id_for, store_lock
+
+
+@dataclass
+class DoctorReport:
+    """What doctor found: how many returns it checked, problems (errors) and repairs (warnings)."""
+
+    checked: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing needs the clerk's attention."""
+        return not any(f.severity == "error" for f in self.findings)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _read_record(path: Path) -> tuple[Return | None, str]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        record = Return.from_dict(data)
+    except OSError as exc:
+        return None, exc.strerror or str(exc)
+    except UnicodeDecodeError:
+        return None, "不是 UTF-8 文本"
+    except json.JSONDecodeError as exc:
+        return None, f"JSON 格式错误，第 {exc.lineno} 行"
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        return None, f"缺少或写错了字段 {exc}"
+    if record.return_id != path.stem:
+        return None, f"记录编号 {record.return_id} 与文件名不符"
+    return record, ""
+
+
+def _index_problem(folder: Path, records: dict[str, Return]) -> str:
+    """Why index.jsonl does not match the records, or "" when it does."""
+    try:
+        text = (folder / INDEX).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return "索引文件不存在" if records else ""
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"无法读取：{exc}"
+    seen: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            return_id = data["return_id"]
+        except (json.JSONDecodeError, KeyError, TypeError):
+            return "有一行不完整"
+        if return_id in seen:
+            return f"回执 {return_id} 出现了两次"
+        seen[return_id] = line
+    missing = set(records) - set(seen)
+    if missing:
+        return f"缺少 {len(missing)} 份回执"
+    extra = set(seen) - set(records)
+    if extra:
+        return f"多出 {len(extra)} 份没有记录的回执"
+    for return_id, record in records.items():
+        if json.loads(seen[return_id]) != json.loads(record_line(record)):
+            return f"回执 {return_id} 的索引行与记录不同"
+    return ""
+
+
+def check_store(root: Path, roster: Roster) -> DoctorReport:
+    """Verify every stored return under the store lock; rebuild a stale index and drop leftover temp files."""
+    folder = root / "returns"
+    report = DoctorReport()
+    if not folder.is_dir():
+        return report
+    with store_lock(root):
+        temps = [p for sub in (folder, folder / FILES, folder / RECORDS) if sub.is_dir()
+                 for p in sub.iterdir() if p.name.endswith(".tmp")]
+        if temps:
+            for path in temps:
+                path.unlink(missing_ok=True)
+            report.findings.append(make_finding("store-temp-removed", file=str(folder), count=len(temps)))
+        units = roster.by_id()
+        records: dict[str, Return] = {}
+        referenced: set[str] = set()
+        record_dir = folder / RECORDS
+        names = sorted(os.listdir(record_dir)) if record_dir.is_dir() else []
+        for name in names:
+            if not name.endswith(".json"):
+                continue
+            path = record_dir / name
+            record, reason = _read_record(path)
+            report.checked += 1
+            if record is None:
+                report.findings.append(make_finding("store-record-unreadable", file=str(path), reason=reason))
+                continue
+            records[record.return_id] = record
+            referenced.add(record.stored_name)
+            original = folder / FILES / record.stored_name
+            if not record.stored_name or not original.is_file():
+                report.findings.append(make_finding("store-original-missing", file=str(path), value=record.return_id,
+                                                    stored=f"files/{record.stored_name}"))
+            elif _sha256(original) != record.sha256 or return_id_for(record.sha256) != record.return_id:
+                report.findings.append(make_finding("store-checksum-mismatch", file=str(original),
+                                                    value=record.return_id, stored=f"files/{record.stored_name}"))
+            if record.unit_id not in units:
+                report.findings.append(make_finding("store-unit-unknown", file=str(path), value=record.return_id,
+                                                    unit=record.name, unit_id=record.unit_id))
+        files_dir = folder / FILES
+        for path in sorted(files_dir.iterdir()) if files_dir.is_dir() else []:
+            if path.is_file() and not path.name.endswith(".tmp") and path.name not in referenced:
+                report.findings.append(make_finding("store-orphan-file", file=str(path)))
+        if not any(f.code == "store-record-unreadable" for f in report.findings):
+            problem = _index_problem(folder, records)
+            if problem:
+                rebuild_index(root)
+                report.findings.append(make_finding("store-index-rebuilt", file=str(folder / INDEX), reason=problem))
+    return report
