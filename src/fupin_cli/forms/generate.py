@@ -66,8 +66,10 @@ def safe_file_name(name: str, limit: int = NAME_LIMIT) -> str:
     text = text[:limit].rstrip(" .")
     if not text:
         return "未命名"
-    if text.split(".")[0].strip().upper() in _RESERVED:
-        text = f"{text}_"
+    head, dot, rest = text.partition(".")
+    if head.strip().upper() in _RESERVED:
+        # Windows judges the part before the first dot: "CON.txt_" would still be CON, "CON_.txt" is not.
+        text = f"{head.rstrip()}_{dot}{rest}"
     return text
 
 
