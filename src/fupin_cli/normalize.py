@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -57,8 +58,20 @@ def normalize_text(value: object) -> str:
 
 def match_text(value: object) -> str:
     """The comparison form of a template text: NFKC, no whitespace or invisible characters, one kind of quote."""
+    try:
+        return _match_text_cached(value)
+    except TypeError:  # an unhashable value cannot be cached
+        return _match_text(value)
+
+
+def _match_text(value: object) -> str:
     text = unicodedata.normalize("NFKC", normalize_text(value)).translate(_INVISIBLE)
     return "".join(text.split()).translate(_QUOTES)
+
+
+# Every return repeats the same task texts and labels: ~60 calls a file, nearly all of them hits.
+# typed=True keeps True, 1 and 1.0 apart (they normalise to different text).
+_match_text_cached = functools.lru_cache(maxsize=8192, typed=True)(_match_text)
 
 
 def _squash(text: str) -> str:
