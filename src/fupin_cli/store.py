@@ -98,8 +98,9 @@ def _append_index(path: Path, line: str) -> None:
                 existing.seek(size - 1)
                 if existing.read(1) != b"\n":
                     prefix = "\n"
+        # No fsync: the index is a cache of records/ (load_returns repairs a line lost to a crash), and
+        # syncing it cost ~0.7 ms of every return.
         os.write(fd, (prefix + line + "\n").encode("utf-8"))
-        os.fsync(fd)
     finally:
         os.close(fd)
 
