@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 # Excel, WPS and LibreOffice start a formula (or DDE) with these, full-width forms included.
-_RISKY_START = frozenset("=+-@\t\r＝＋－＠")
+_RISKY_START = frozenset("=+-@\t\r\n＝＋－＠")
 
 
 def needs_neutralizing(text: str) -> bool:
