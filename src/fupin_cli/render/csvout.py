@@ -21,7 +21,7 @@ def csv_bytes(header: Iterable[str], rows: Iterable[Iterable[object]]) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([neutralize(str(h)) for h in header])
     for row in rows:
-        writer.writerow(["" if v is None else neutralize(str(v)) for v in row])
+        writer.writerow(["" if v is None else neutralize(v) if isinstance(v, str) else str(v) for v in row])
     return BOM + buffer.getvalue().encode("utf-8")
 
 
