@@ -52,6 +52,8 @@ def _put(ws: Worksheet, row: int, column: int, value: object, *, header: bool = 
 
 def _title(ws: Worksheet, row: int, text: str, last_column: int, size: int = 16) -> None:
     cell = ws.cell(row=row, column=1, value=text)
+    if needs_neutralizing(text):  # a town named "=1+1" would make the title a formula
+        cell.data_type = "s"
     cell.font = _font(TITLE_FONT, size, bold=True)
     cell.alignment = Alignment(horizontal="center" if size > 12 else "left", vertical="center")
     ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_column)
