@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import struct
 import subprocess
 import sys
@@ -394,3 +395,52 @@ def test_outcomes_keep_going_in_the_core_too(demo_workspace: Path, tmp_path: Pat
     good.write_bytes(fill(town_form(demo_workspace), lambda s: None))
     first, second = ingest_files(demo_workspace, [bad, good], context(demo_workspace))
     assert (first.status, first.errors[0].code, second.status) == ("rejected", "file-unsafe", "accepted")
+
+
+# ---------------------------------------------------------------- the legacy .xls reader, contained
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_xls_that_aborts_the_native_reader_is_refused_and_the_process_lives() -> None:
+    # A LibreOffice .xls with a few bytes flipped (found by fuzzing): in-process, calamine tries to
+    # allocate 600 GB and aborts the whole interpreter.
+    error = refused((DATA / "xls-reader-abort.xls").read_bytes(), ".xls")
+    assert error.code == "file-unreadable"
+
+
+def test_xls_that_panics_the_native_reader_is_refused() -> None:
+    assert refused((DATA / "xls-reader-panic.xls").read_bytes(), ".xls").code == "file-unreadable"
+
+
+def test_the_unmutated_libreoffice_xls_still_reads() -> None:
+    sheets = read_file(DATA / "town-form-libreoffice.xls")
+    assert any("镇工作任务清单" in str(c) for s in sheets for r in s.rows for c in r)
+
+
+def _sleep(data: bytes) -> None:
+    time.sleep(30)
+
+
+def _abort(data: bytes) -> None:
+    os.abort()
+
+
+def _grab(data: bytes) -> bytes:
+    return b"x" * (4 * 1024 * 1024 * 1024)
+
+
+def test_contained_reader_limits_time_memory_and_crashes() -> None:
+    from fupin_cli.safety import run_contained
+
+    started = time.monotonic()
+    with pytest.raises(UnreadableFile) as caught:
+        run_contained(_sleep, b"", timeout=1)
+    assert caught.value.code == "file-unsafe" and time.monotonic() - started < 5
+    with pytest.raises(UnreadableFile) as caught:
+        run_contained(_abort, b"")
+    assert caught.value.code == "file-unreadable"
+    with pytest.raises(UnreadableFile) as caught:
+        run_contained(_grab, b"")
+    assert caught.value.code == "file-unsafe"
+    assert run_contained(len, b"abc") == 3

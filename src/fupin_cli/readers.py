@@ -100,6 +100,11 @@ def read_spreadsheet(data: bytes) -> list[RawSheet]:
         raise
     except Exception as exc:  # noqa: BLE001 — calamine raises its own assorted errors for broken files
         raise UnreadableFile("file-unreadable", reason=_calamine_reason(exc)) from None
+    except BaseException as exc:
+        # A Rust panic inside calamine surfaces as pyo3's PanicException, a BaseException subclass.
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise UnreadableFile("file-unreadable", reason=_calamine_reason(exc)) from None
     return sheets
 
 
@@ -116,14 +121,17 @@ def read_file(path: Path, data: bytes | None = None) -> list[RawSheet]:
             data = path.read_bytes()
         except OSError as exc:
             raise UnreadableFile("file-unreadable", reason=str(exc)) from None
-    from fupin_cli.safety import check_size, check_spreadsheet  # safety imports this module
+    from fupin_cli.safety import OLE_MAGIC, check_size, check_spreadsheet, run_contained  # safety imports us
 
     if suffix in TEXT_SUFFIXES:
         check_size(data)
         return [read_text_file(data, path.name)]
     if suffix in SPREADSHEET_SUFFIXES:
         notes = check_spreadsheet(data, suffix)  # refuse hostile files before native code sees them
-        sheets = read_spreadsheet(data)
+        if data.startswith(OLE_MAGIC):  # legacy .xls cannot be pre-checked: read it in a contained child
+            sheets = run_contained(read_spreadsheet, data)
+        else:
+            sheets = read_spreadsheet(data)
         for note in notes:
             for sheet in sheets:
                 if sheet.name == note.sheet:

@@ -8,16 +8,22 @@ byte inflated, and the file is refused (raised as UnreadableFile) before it can 
 
 from __future__ import annotations
 
+import os
 import re
+import time
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from fupin_cli.readers import UnreadableFile
+
+T = TypeVar("T")
 
 # A checklist return is a few dozen KB; these caps are far above any honest one.
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -135,7 +141,7 @@ def check_zip(data: bytes) -> list[CellNote]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, NotImplementedError) as exc:
         raise _unreadable(f"压缩包结构损坏，文件可能没有传完（{exc}）；请重新发送") from None
     if len(entries) > MAX_ENTRIES:
         raise _unsafe(f"压缩包内有 {len(entries)} 个部件，远超正常电子表格（上限 {MAX_ENTRIES}）")
@@ -266,10 +272,13 @@ def _check_extent(name: str, body: bytes, archive: zipfile.ZipFile, info: zipfil
 def _stream(archive: zipfile.ZipFile, info: zipfile.ZipInfo):
     # A part too big to keep whole is scanned in overlapping windows so no cell reference is cut in two.
     tail = b""
-    with archive.open(info) as stream:
-        while chunk := stream.read(CHUNK):
-            yield tail + chunk
-            tail = chunk[-64:]
+    try:
+        with archive.open(info) as stream:
+            while chunk := stream.read(CHUNK):
+                yield tail + chunk
+                tail = chunk[-64:]
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
+        raise _unreadable(f"部件 {info.filename} 无法解压，文件已损坏（{exc}）；请重新发送") from None
 
 
 def _check_ods_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
@@ -304,3 +313,84 @@ def _formula_notes(body: bytes, sheet: str) -> list[CellNote]:
             if ref:
                 notes.append(CellNote("formula-no-value", sheet, int(ref.group(2)), column_number(ref.group(1))))
     return notes
+
+
+# ---------------------------------------------------------------- containing a native reader
+
+CONTAINED_TIMEOUT = 30.0  # seconds one file may take to read
+CONTAINED_MEMORY = 1024 * 1024 * 1024  # bytes of address space a reader may add
+
+
+def _address_space() -> int:
+    try:
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def run_contained(read: Callable[[bytes], T], data: bytes, timeout: float = CONTAINED_TIMEOUT) -> T:
+    """`read(data)` in a forked child with a memory cap and a time limit.
+
+    The legacy .xls reader is native code that can abort the whole process on a corrupt file (a
+    "memory allocation of 343596831280 bytes failed" abort, or a panic). Run in a child, such a file
+    costs one refusal instead of the batch. Where fork is missing (Windows) the read runs in-process.
+    """
+    if not hasattr(os, "fork"):
+        return read(data)
+    import pickle
+    import resource
+    import select
+    import signal
+
+    base = _address_space()
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: read, send the outcome, leave without running the parent's cleanup
+        try:
+            os.close(reader)
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 2)  # a native abort prints its own backtrace; the refusal says enough
+            if base:
+                resource.setrlimit(resource.RLIMIT_AS, (base + CONTAINED_MEMORY, base + CONTAINED_MEMORY))
+            try:
+                outcome: tuple = ("ok", read(data))
+            except UnreadableFile as exc:
+                outcome = ("refused", exc.code, exc.context)
+            except MemoryError:
+                outcome = ("refused", "file-unsafe", {"reason": "读取时需要的内存超出上限，文件可能是恶意构造的"})
+            except BaseException:  # noqa: BLE001 — a bug: carried to the parent, which raises it
+                import traceback
+
+                outcome = ("bug", traceback.format_exc())
+            with os.fdopen(writer, "wb") as out:
+                out.write(pickle.dumps(outcome))
+        finally:
+            os._exit(0)
+    os.close(writer)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    timed_out = False
+    with os.fdopen(reader, "rb", buffering=0) as incoming:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([incoming], [], [], left)[0]:
+                timed_out = True
+                break
+            chunk = incoming.read(1024 * 1024)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    if timed_out:
+        os.kill(pid, signal.SIGKILL)
+    _, status = os.waitpid(pid, 0)
+    if timed_out:
+        raise _unsafe(f"读取超过 {timeout:.0f} 秒仍未完成，文件可能是恶意构造的")
+    if not chunks or os.waitstatus_to_exitcode(status) != 0:
+        raise _unreadable("文件已损坏，读取时读取程序异常退出；请在 Excel/WPS 中打开并另存为 .xlsx 后重发")
+    outcome = pickle.loads(b"".join(chunks))  # our own child's bytes
+    if outcome[0] == "bug":
+        raise RuntimeError(f"读取电子表格的子进程出错：\n{outcome[1]}")
+    if outcome[0] == "refused":
+        raise UnreadableFile(outcome[1], **outcome[2])
+    return outcome[1]
