@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import gc
 import json
 import os
 import time
@@ -136,8 +137,27 @@ def read_record(root: Path, return_id: str) -> Return:
     return Return.from_dict(json.loads(path.read_text(encoding="utf-8")))
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Hold off the cyclic garbage collector while building many small objects that all stay alive."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_returns(root: Path) -> list[Return]:
     """Every stored return, oldest first, each marked superseded when a newer one exists for its unit and round."""
+    # Tens of thousands of dicts, records and answers, none of them garbage: collector passes over them
+    # were ~0.1 s of the 0.48 s this takes for 7,000 returns.
+    with _gc_paused():
+        return _load_returns(root)
+
+
+def _load_returns(root: Path) -> list[Return]:
     folder = root / "returns"
     index = _read_index(folder / INDEX)
     ids = _record_ids(folder)
