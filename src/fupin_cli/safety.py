@@ -351,6 +351,9 @@ def run_contained(read: Callable[[bytes], T], data: bytes, timeout: float = CONT
             os.close(reader)
             null = os.open(os.devnull, os.O_WRONLY)
             os.dup2(null, 2)  # a native abort prints its own backtrace; the refusal says enough
+            import faulthandler
+
+            faulthandler.disable()  # it writes to its own copy of stderr
             if base:
                 resource.setrlimit(resource.RLIMIT_AS, (base + CONTAINED_MEMORY, base + CONTAINED_MEMORY))
             try:
