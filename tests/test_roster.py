@@ -271,6 +271,19 @@ def test_namesakes_get_distinct_stable_ids(runner, empty_workspace, tmp_path):
     assert roster_bytes(empty_workspace) == after_first
 
 
+def test_namesake_ids_do_not_depend_on_row_order_in_a_fresh_roster(runner, tmp_path):
+    from fupin_cli.scaffold import init_workspace
+
+    seen = []
+    for n, rows in enumerate([NAMESAKES, [NAMESAKES[0], NAMESAKES[2], NAMESAKES[3], NAMESAKES[1]]]):
+        root = tmp_path / f"ws{n}"
+        init_workspace(root)
+        _with_places(runner, root, tmp_path)
+        assert do_import(runner, root, write_csv(tmp_path / f"h{n}.csv", rows), "helper").exit_code == 0
+        seen.append(_ids(runner, root))
+    assert seen[0] == seen[1]
+
+
 def test_namesake_whose_phone_changes_is_not_a_new_person(runner, empty_workspace, tmp_path):
     _with_places(runner, empty_workspace, tmp_path)
     assert do_import(runner, empty_workspace, write_csv(tmp_path / "h.csv", NAMESAKES[:2]), "helper").exit_code == 0

@@ -334,7 +334,8 @@ def merge_units(roster: Roster, role: Role, incoming: list[tuple[int, Unit]], so
         incoming_places[place_key(u)] = incoming_places.get(place_key(u), 0) + 1
     taken = {u.unit_id for u in roster.all_units()}
     kept_ids: set[str] = set()
-    merged: list[Unit] = []
+    merged: list[Unit | None] = []
+    fresh: list[tuple[int, Unit]] = []
     for _, unit in incoming:
         old = by_key.get(identity_key(unit))
         if old is None and unit.role in (Role.town, Role.village, Role.aid_unit):
@@ -353,20 +354,26 @@ def merge_units(roster: Roster, role: Role, incoming: list[tuple[int, Unit]], so
                 result.updated.append(new)
             merged.append(new)
             continue
+        fresh.append((len(merged), unit))
+        merged.append(None)
+    # New namesakes get their -2, -3 … in the order of phone and work unit, not of rows, so the
+    # same people sorted differently in the file still get the same ids.
+    for position, unit in sorted(fresh, key=lambda pu: identity_key(pu[1])):
         unit_id = unit.unit_id if unit.unit_id and unit.unit_id not in taken else derive_id(unit, taken)
         new = replace(unit, unit_id=unit_id)
         taken.add(unit_id)
         kept_ids.add(unit_id)
-        result.added.append(new)
-        merged.append(new)
-    final_ids = {u.unit_id for u in merged}
+        merged[position] = new
+    result.added = [u for (position, _) in fresh if (u := merged[position]) is not None]
+    units = [u for u in merged if u is not None]
+    final_ids = {u.unit_id for u in units}
     if replace_all:
         result.removed = [u for u in existing if u.unit_id not in final_ids]
-        roster.units[role] = merged
+        roster.units[role] = units
     else:
-        replaced = {u.unit_id: u for u in merged}
+        replaced = {u.unit_id: u for u in units}
         kept = [replaced.pop(u.unit_id, u) for u in existing]
-        roster.units[role] = kept + [u for u in merged if u.unit_id in replaced]
+        roster.units[role] = kept + [u for u in units if u.unit_id in replaced]
     return result
 
 
