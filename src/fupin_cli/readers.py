@@ -110,6 +110,8 @@ def read_spreadsheet(data: bytes) -> list[RawSheet]:
 
 def _calamine_reason(exc: Exception) -> str:
     text = str(exc).strip() or type(exc).__name__
+    if "password" in text.lower() or "encrypt" in text.lower():  # an .xls saved with a password
+        return "文件已加密，请去掉密码后重发"
     return f"电子表格已损坏或不是所称的格式（{text[:160]}）"
 
 

@@ -131,7 +131,8 @@ def check_spreadsheet(data: bytes, suffix: str) -> list[CellNote]:
 
 def _is_encrypted_ole(data: bytes) -> bool:
     # Encrypted OOXML is an OLE file with these streams; an encrypted .xls names its RC4/CryptoAPI header.
-    return any(name.encode("utf-16-le") in data[:1024 * 1024] for name in ("EncryptedPackage", "EncryptionInfo"))
+    # The directory sector may sit anywhere in the file, so search all of it (files are capped at 20 MB).
+    return any(name.encode("utf-16-le") in data for name in ("EncryptedPackage", "EncryptionInfo"))
 
 
 def check_zip(data: bytes) -> list[CellNote]:
