@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 from fill import csv_bytes, return_rows, xlsx_bytes
 from fupin_cli import store
 from fupin_cli.forms.identity import FormIdentity
+from fupin_cli.glossary import Role
 from fupin_cli.ingest import IngestContext, ingest_files
 from fupin_cli.roster import load_roster
 from fupin_cli.store import load_returns
@@ -95,6 +98,32 @@ def test_namesakes_are_ambiguous_until_unit_is_given(demo_workspace):
     assert all(i in finding.message for i in ids)
     [outcome] = run(demo_workspace, path, unit_id=ids[1])
     assert outcome.status == "accepted" and outcome.record.unit_id == ids[1]
+
+
+def test_formula_like_names_survive_the_round_trip(demo_workspace, tmp_path):
+    from fupin_cli.forms.csv import form_csv
+    from fupin_cli.roster import import_roster
+
+    source = tmp_path / "aid.csv"
+    source.write_text("帮扶单位,所在镇,挂点村,负责人,联系电话\n=1+1扶贫办,城关镇,东岭村,@张三,+86 13900000000\n",
+                      encoding="utf-8")
+    assert import_roster(demo_workspace, source, Role.aid_unit).ok
+    stored = (demo_workspace / "roster" / "aid_units.csv").read_text(encoding="utf-8-sig")
+    assert "'=1+1扶贫办" in stored and "'+86 13900000000" in stored
+    [aid] = [u for u in load_roster(demo_workspace).of(Role.aid_unit) if u.name == "=1+1扶贫办"]
+    assert (aid.head, aid.phone) == ("@张三", "+86 13900000000")
+    template = load_workspace(demo_workspace).templates()["aid_unit"]
+    ident = FormIdentity("aid_unit", template.version, aid.unit_id, 2020)
+    text = form_csv(template, ident, aid.name, aid.head).decode("utf-8-sig")
+    lines = [line for line in text.split("\r\n") if not line.startswith(("表单编号", "fupin_identity"))]
+    rows = [r for r in csv.reader(io.StringIO("\n".join(lines)))]
+    header = next(i for i, r in enumerate(rows) if "工作任务" in r)
+    for r in rows[header + 1: header + 3]:
+        r[2:4] = ["是", "2020-11-05"]
+    path = put(demo_workspace, "aid.csv", csv_bytes(rows))
+    [outcome] = run(demo_workspace, path)
+    assert outcome.status == "accepted", outcome.findings
+    assert (outcome.record.unit_id, outcome.record.recognised_by) == (aid.unit_id, "content")
 
 
 def test_unknown_unit_and_unknown_template(demo_workspace, town):

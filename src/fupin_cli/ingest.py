@@ -24,6 +24,7 @@ from fupin_cli.normalize import match_text, normalize_date, normalize_done, norm
 from fupin_cli.readers import RawSheet, UnreadableFile, cell_text, read_file
 from fupin_cli.record import Answer, Return
 from fupin_cli.roster import Roster, Unit, normalize_name
+from fupin_cli.safecell import restore
 from fupin_cli.store import return_id_for, stored_file_name
 from fupin_cli.templates import Template
 from fupin_cli.workspace import Campaign
@@ -178,9 +179,10 @@ def read_header(sheet: RawSheet, template: Template, table_row: int) -> dict[str
                 key = match_text(label)
                 if key not in labels:
                     continue
-                value = value.strip()
+                value = restore(value.strip())
                 if not value:
-                    value = next((x for x in cells[c + 1:] if x and match_text(_LABEL_SPLIT.split(x)[0]) not in labels), "")
+                    value = restore(next(
+                        (x for x in cells[c + 1:] if x and match_text(_LABEL_SPLIT.split(x)[0]) not in labels), ""))
                     if value and sep == "" and len(parts) > 1:
                         value = ""
                 found.setdefault(labels[key], (value, r + 1, c))

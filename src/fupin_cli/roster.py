@@ -15,6 +15,7 @@ from fupin_cli.atomic import write_bytes_atomic
 from fupin_cli.errors import Finding, FupinError, make_finding
 from fupin_cli.glossary import HEADER_ALIASES, VILLAGE_SEPARATORS, Role
 from fupin_cli.readers import UnreadableFile, cell_text, read_file
+from fupin_cli.safecell import neutralize, restore
 
 
 @dataclass(frozen=True)
@@ -226,7 +227,7 @@ def parse_roster_rows(
     parsed: list[tuple[int, Unit]] = []
     # Towns and villages named in this same file count as known when importing them.
     for offset, row in enumerate(rows[header_index + 1:], start=header_index + 2):
-        values = {fld: normalize_name(cell_text(row[i])) if i < len(row) else "" for fld, i in mapping.items()}
+        values = {fld: restore(normalize_name(cell_text(row[i]))) if i < len(row) else "" for fld, i in mapping.items()}
         if not any(values.values()):
             continue
         problem = False
@@ -413,7 +414,7 @@ def roster_csv(units: list[Unit], role: Role) -> bytes:
     specs = ROSTER_COLUMNS[role]
     writer.writerow(["编号", *[s.header for s in specs]])
     for unit in units:
-        writer.writerow([unit.unit_id, *[_unit_value(unit, s.field) for s in specs]])
+        writer.writerow([neutralize(v) for v in (unit.unit_id, *[_unit_value(unit, s.field) for s in specs])])
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
 
 

@@ -14,3 +14,8 @@ def needs_neutralizing(text: str) -> bool:
 def neutralize(text: str) -> str:
     """`text` with a leading apostrophe when it could be read as a formula; else unchanged."""
     return "'" + text if needs_neutralizing(text) else text
+
+
+def restore(text: str) -> str:
+    """Undo `neutralize`: drop the apostrophe fupin put before formula-like text (a CSV keeps it literally)."""
+    return text[1:] if text.startswith("'") and needs_neutralizing(text[1:]) else text
