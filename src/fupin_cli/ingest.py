@@ -156,8 +156,20 @@ def recognise(sheets: list[RawSheet], templates: dict[str, Template],
             if best is None or score > best[0]:
                 best = (score, template, sheet)
     if best is None or best[0] < max(2, len(best[1].tasks)):
+        if identity is not None and identity.template_id in templates:
+            return templates[identity.template_id], None, "identity"  # our form, but its table header is gone
         return None, None, ""
     return best[1], best[2], "content"
+
+
+def missing_columns(sheets: list[RawSheet], template: Template) -> list[str]:
+    """The template's column labels found in no row near the top of any sheet."""
+    seen: set[str] = set()
+    for sheet in sheets:
+        if sheet.name != IDENTITY_SHEET:
+            for row in sheet.rows[:60]:
+                seen.update(_row_keys(row))
+    return [c.label.replace("\n", "") for c in template.columns if match_text(c.label) not in seen]
 
 
 _LABEL_SPLIT = re.compile(r"[:：]")
@@ -214,6 +226,10 @@ def ingest_bytes(path: Path, data: bytes, ctx: IngestContext, known: set[str] | 
         return IngestOutcome(path, "rejected", findings=found.items, sha256=sha)
     identity, code = find_identity(sheets)
     template, sheet, how = recognise(sheets, ctx.templates, identity)
+    if template is not None and sheet is None:
+        for label in missing_columns(sheets, template) or [template.column("done").label]:  # type: ignore[union-attr]
+            found.add("column-missing", column=label)
+        return IngestOutcome(path, "rejected", findings=found.items, sha256=sha)
     if template is None or sheet is None:
         found.add("unknown-template")
         return IngestOutcome(path, "rejected", findings=found.items, sha256=sha)
@@ -241,7 +257,7 @@ def ingest_bytes(path: Path, data: bytes, ctx: IngestContext, known: set[str] | 
         round=number, received_at=ctx.received_at, sha256=sha, source_name=path.name,
         stored_name=stored_file_name(sha, path.suffix), size=len(data), answers=tuple(answers),
         findings=tuple(f for f in found.items if f.severity == "warning"),
-        header={k: v[0] for k, v in header.items()}, recognised_by=how, ingested_at=ctx.ingested_at,
+        header=_header_record(header, ctx.campaign.year), recognised_by=how, ingested_at=ctx.ingested_at,
     )
     return IngestOutcome(path, "accepted", record=record, findings=found.items, sha256=sha)
 
@@ -273,6 +289,16 @@ def _unit_index(roster: Roster) -> tuple[dict[str, Unit], dict[object, frozenset
         cached = (stamp, roster.by_id(), role_ids)
         roster._ingest_index = cached  # type: ignore[attr-defined]
     return cached[1], cached[2]
+
+
+def _header_record(header: dict[str, tuple[str, int, int]], year: int) -> dict[str, str]:
+    """The header fields as written, plus 时间 as an ISO date (`date_on`) when it reads as one."""
+    record = {k: v[0] for k, v in header.items()}
+    if record.get("date"):
+        day, _raw, ok = normalize_date(record["date"], year)
+        if ok and day is not None:
+            record["date_on"] = day.isoformat()
+    return record
 
 
 def _resolve_unit(ctx: IngestContext, template: Template, identity: FormIdentity | None,

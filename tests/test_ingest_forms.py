@@ -1,0 +1,162 @@
+"""Round trips: every generated form of the demo district, filled as people fill them, ingests to the same answers."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from fupin_cli.forms.generate import FormWriter, plan_forms
+from fupin_cli.ingest import IngestContext, ingest_files
+from fupin_cli.roster import load_roster
+from fupin_cli.workspace import load_workspace
+
+TZ = dt.timezone(dt.timedelta(hours=8))
+RECEIVED = dt.datetime(2020, 11, 20, 9, tzinfo=TZ)
+CSV_KINDS = ("gb18030", "utf-8", "utf-16-tab", "utf-8-sig-padded")
+
+
+def expected_answers(n: int, seed: int) -> list[tuple[bool, dt.date | None]]:
+    """Task i is done on 11月(1+i) except every third one, which is not done."""
+    return [(False, None) if (i + seed) % 3 == 0 else (True, dt.date(2020, 11, 1 + i)) for i in range(n)]
+
+
+def fill_xlsx(data: bytes, answers: list[tuple[bool, dt.date | None]], typed: bool) -> bytes:
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    sheet = book.worksheets[0]
+    header = next(r for r in range(1, 30) if any(sheet.cell(r, c).value == "工作任务" for c in range(1, 4)))
+    labels = [str(sheet.cell(header, c).value or "").replace("\n", "") for c in range(1, 8)]
+    done_col = labels.index("是否完成") + 1
+    for k, (done, day) in enumerate(answers):
+        sheet.cell(header + 1 + k, done_col).value = "是" if done else "否"
+        if labels[done_col] == "落实情况":
+            sheet.cell(header + 1 + k, done_col + 1).value = f"第{k + 1}项已落实" if done else None
+        elif day is not None:
+            # Half the forms get real date cells, half dates typed as text in the ways people type them.
+            styles = (f"2020年{day.month}月{day.day}日", f"{day.month}.{day.day}", f"{day.month}月{day.day}日",
+                      f"2020/{day.month}/{day.day}")
+            sheet.cell(header + 1 + k, done_col + 1).value = styles[k % 4] if typed else dt.datetime.combine(day, dt.time())
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def fill_csv(data: bytes, answers: list[tuple[bool, dt.date | None]], kind: str, keep_identity: bool = True) -> bytes:
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    if not keep_identity:
+        rows = [r for r in rows if not (r and r[0] in ("表单编号", "fupin_identity"))]
+    header = next(i for i, r in enumerate(rows) if "工作任务" in r)
+    labels = [c.replace("\n", "") for c in rows[header]]
+    done_col = labels.index("是否完成")
+    for k, (done, day) in enumerate(answers):
+        row = rows[header + 1 + k]
+        row[done_col] = "√" if done else "×"
+        if labels[done_col + 1] == "落实情况":
+            row[done_col + 1] = f"第{k + 1}项已落实" if done else ""
+        else:
+            row[done_col + 1] = f"{day.year}-{day.month:02d}-{day.day:02d}" if day else ""
+    width = max(len(r) for r in rows)
+    if kind == "utf-8-sig-padded":  # Excel pads every line of a CSV to the table's width
+        rows = [r + [""] * (width - len(r)) for r in rows]
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, delimiter="\t" if kind == "utf-16-tab" else ",", lineterminator="\r\n").writerows(rows)
+    text = buffer.getvalue()
+    encoding = {"utf-16-tab": "utf-16", "utf-8-sig-padded": "utf-8-sig"}.get(kind, kind)
+    return text.encode(encoding)
+
+
+@pytest.fixture
+def forms(demo_workspace):
+    workspace = load_workspace(demo_workspace)
+    roster = load_roster(demo_workspace)
+    writer = FormWriter()
+    return [(job, writer.render(job)) for job in plan_forms(workspace, roster, workspace.templates())]
+
+
+def test_every_generated_form_round_trips(demo_workspace, forms):
+    workspace = load_workspace(demo_workspace)
+    inbox = demo_workspace / "inbox"
+    expected: dict[str, tuple[str, list[tuple[bool, dt.date | None]]]] = {}
+    paths: list[Path] = []
+    for n, (job, data) in enumerate(forms):
+        answers = expected_answers(len(job.template.tasks), n)
+        if job.fmt == "xlsx":
+            filled = fill_xlsx(data, answers, typed=n % 4 < 2)
+        else:
+            filled = fill_csv(data, answers, CSV_KINDS[n % len(CSV_KINDS)])
+        path = inbox / f"{n:03d}-{job.unit.unit_id}.{'txt' if job.fmt == 'csv' and n % 4 == 2 else job.fmt}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(filled)
+        paths.append(path)
+        expected[path.name] = (job.unit.unit_id, answers)
+    ctx = IngestContext(workspace.campaign, load_roster(demo_workspace), workspace.templates(), RECEIVED)
+    outcomes = ingest_files(demo_workspace, paths, ctx)
+    assert len(outcomes) == len(forms) > 150
+    # An XLSX and a CSV of the same unit hold the same answers only when n has the same residue,
+    # so each file is compared with what was written into it.
+    for outcome in outcomes:
+        assert outcome.status in ("accepted", "duplicate"), (outcome.path.name, outcome.findings)
+        if outcome.status == "duplicate":
+            continue
+        unit_id, answers = expected[outcome.path.name]
+        record = outcome.record
+        assert (record.unit_id, record.recognised_by) == (unit_id, "identity")
+        got = [(a.done, a.done_on) for a in record.answers]
+        if record.template_id == "cadre":
+            assert [a.done for a in record.answers] == [d for d, _ in answers]
+            assert all((a.note != "") == d for a, (d, _) in zip(record.answers, answers, strict=True))
+        else:
+            assert got == answers, outcome.path.name
+
+
+def test_a_csv_without_its_identity_lines_is_matched_by_content(demo_workspace, forms):
+    workspace = load_workspace(demo_workspace)
+    job, data = next((j, d) for j, d in forms if j.fmt == "csv" and j.template.id == "leader")
+    answers = expected_answers(len(job.template.tasks), 1)
+    path = demo_workspace / "retyped.csv"
+    path.write_bytes(fill_csv(data, answers, "gb18030", keep_identity=False))
+    ctx = IngestContext(workspace.campaign, load_roster(demo_workspace), workspace.templates(), RECEIVED)
+    [outcome] = ingest_files(demo_workspace, [path], ctx)
+    assert outcome.status == "accepted", outcome.findings
+    assert (outcome.record.unit_id, outcome.record.recognised_by) == (job.unit.unit_id, "content")
+
+
+def test_identity_naming_no_roster_unit_and_a_renamed_column_are_refused(demo_workspace, forms):
+    workspace = load_workspace(demo_workspace)
+    job, data = next((j, d) for j, d in forms if j.fmt == "csv" and j.template.id == "town")
+    text = fill_csv(data, expected_answers(13, 0), "utf-8").decode("utf-8")
+    stranger = demo_workspace / "stranger.csv"
+    stranger.write_text(text.replace(f"unit_id={job.unit.unit_id}", "unit_id=NOBODY"), encoding="utf-8")
+    renamed = demo_workspace / "renamed.csv"
+    renamed.write_text(text.replace("是否完成", "完成了吗"), encoding="utf-8")
+    ctx = IngestContext(workspace.campaign, load_roster(demo_workspace), workspace.templates(), RECEIVED)
+    outcomes = ingest_files(demo_workspace, [stranger, renamed], ctx)
+    assert [(o.status, [f.code for f in o.errors]) for o in outcomes] == [
+        ("rejected", ["identity-mismatch"]), ("rejected", ["column-missing"])]
+    assert outcomes[1].errors[0].column == "是否完成"
+
+
+def test_unreadable_files_are_refused_one_by_one_and_the_batch_goes_on(demo_workspace, forms):
+    workspace = load_workspace(demo_workspace)
+    job, data = next((j, d) for j, d in forms if j.fmt == "csv" and j.template.id == "town")
+    folder = demo_workspace / "mixed"
+    folder.mkdir()
+    (folder / "a-empty.csv").write_bytes(b"")
+    (folder / "b-bytes.csv").write_bytes(b"\xe5\x90\x8d,\x81\xff\x30")  # neither UTF-8 nor GB18030
+    (folder / "c-renamed.xlsx").write_bytes(fill_csv(data, expected_answers(13, 0), "utf-8"))
+    (folder / "d-good.csv").write_bytes(fill_csv(data, expected_answers(13, 0), "utf-8"))
+    (folder / "e-notes.pdf").write_bytes(b"%PDF-1.4")
+    ctx = IngestContext(workspace.campaign, load_roster(demo_workspace), workspace.templates(), RECEIVED)
+    files = sorted(folder.iterdir())
+    outcomes = ingest_files(demo_workspace, files, ctx)
+    got = [(o.path.name, o.status, [f.code for f in o.errors]) for o in outcomes]
+    assert got[0] == ("a-empty.csv", "rejected", ["file-empty"])
+    assert got[1][1:] == ("rejected", ["encoding-error"])
+    assert got[2][1] == "rejected" and got[2][2][0] in ("file-unreadable", "file-unsafe")
+    assert got[3] == ("d-good.csv", "accepted", [])
+    assert got[4] == ("e-notes.pdf", "rejected", ["unsupported-format"])
+    assert outcomes[3].record.header.get("date_on") is None  # 时间 left blank on the form
