@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import re
@@ -95,10 +96,14 @@ ID_PREFIX: dict[Role, str] = {
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 
 
+@functools.lru_cache(maxsize=65536)
 def normalize_name(text: str) -> str:
     """A name as compared: NFKC, zero-width characters removed, blanks (U+3000 too) collapsed and trimmed."""
     text = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH)
-    return re.sub(r"\s+", " ", text).strip()
+    return _BLANKS.sub(" ", text).strip()
+
+
+_BLANKS = re.compile(r"\s+")
 
 
 def _header_key(text: str) -> str:
@@ -130,7 +135,8 @@ class Roster:
 
     def _places(self) -> tuple[dict[str, Unit], dict[tuple[str, str], Unit]]:
         # Rebuilt whenever the lists of towns or villages change length (imports append or replace them).
-        stamp = (id(self.of(Role.town)), len(self.of(Role.town)), id(self.of(Role.village)), len(self.of(Role.village)))
+        towns_list, villages_list = self.units.get(Role.town, ()), self.units.get(Role.village, ())
+        stamp = (id(towns_list), len(towns_list), id(villages_list), len(villages_list))
         if getattr(self, "_place_stamp", None) != stamp:
             towns: dict[str, Unit] = {}
             for u in self.of(Role.town):
