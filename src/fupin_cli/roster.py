@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import difflib
 import functools
 import hashlib
 import io
@@ -155,6 +156,18 @@ class Roster:
     def find_village(self, town: str, name: str) -> Unit | None:
         """The village of that name in that town, if any."""
         return self._places()[1].get((normalize_name(town), normalize_name(name)))
+
+
+def require_town(roster: Roster, name: str) -> Unit:
+    """The roster's town of that name or id; FupinError naming the nearest towns otherwise."""
+    town = roster.find_town(name)
+    if town is not None:
+        return town
+    names = roster.town_names()
+    near = difflib.get_close_matches(name, names, n=3, cutoff=0.3)
+    hint = f"您是不是要找：{'、'.join(near)}？" if near else ""
+    listed = "、".join(names[:20]) + ("……" if len(names) > 20 else "") if names else "（无）"
+    raise FupinError(f"花名册中没有镇“{name}”。{hint}现有的镇：{listed}；请改正 --town")
 
 
 def identity_key(unit: Unit) -> tuple[str, ...]:

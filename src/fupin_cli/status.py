@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from fupin_cli.deadlines import Round, end_of_day, month_day, rounds_for
-from fupin_cli.errors import MESSAGES, FupinError
+from fupin_cli.errors import MESSAGES
 from fupin_cli.glossary import REPORTING_ROLES, Role, Status
 from fupin_cli.record import Answer, Return
-from fupin_cli.roster import Roster, Unit
+from fupin_cli.roster import Roster, Unit, require_town
 from fupin_cli.templates import Template, template_for_role
 from fupin_cli.workspace import Campaign
 
@@ -300,18 +299,6 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-def resolve_town(roster: Roster, name: str) -> Unit:
-    """The roster's town of that name or id; FupinError naming the nearest towns otherwise."""
-    town = roster.find_town(name)
-    if town is not None:
-        return town
-    names = roster.town_names()
-    near = difflib.get_close_matches(name, names, n=3, cutoff=0.3)
-    hint = f"您是不是要找：{'、'.join(near)}？" if near else ""
-    listed = "、".join(names[:20]) + ("……" if len(names) > 20 else "") if names else "（无）"
-    raise FupinError(f"花名册中没有镇“{name}”。{hint}现有的镇：{listed}；请改正 --town")
-
-
 def role_rounds(templates: dict[str, Template], campaign: Campaign) -> dict[Role, tuple[Template, list[Round]]]:
     """Each reporting role's template and its rounds (roles without a template are left out)."""
     found = {}
@@ -509,7 +496,7 @@ def compute_status(roster: Roster, templates: dict[str, Template], campaign: Cam
                    as_of: dt.date, town: str | None = None) -> TownStatus | DistrictStatus:
     """`fupin status`: one town's status when `town` is given, else the district's, as of end of day `as_of`."""
     if town is not None:
-        return town_status(roster, templates, campaign, returns, as_of, resolve_town(roster, town))
+        return town_status(roster, templates, campaign, returns, as_of, require_town(roster, town))
     return district_status(roster, templates, campaign, returns, as_of)
 
 

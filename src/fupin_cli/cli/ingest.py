@@ -17,7 +17,7 @@ from fupin_cli.errors import FupinError
 from fupin_cli.glossary import Role
 from fupin_cli.render.jsonout import to_json
 from fupin_cli.render.returns import ingest_summary, ingest_table, outcomes_json, returns_table
-from fupin_cli.roster import load_roster, normalize_name
+from fupin_cli.roster import load_roster, normalize_name, require_town
 
 
 class Format(str, Enum):
@@ -86,9 +86,7 @@ def list_command(
     workspace = options(ctx).open()
     records = load_returns(workspace.root)
     if town is not None:
-        found = load_roster(workspace.root).find_town(town)
-        if found is None:
-            raise FupinError(f"花名册中没有镇“{town}”")
+        found = require_town(load_roster(workspace.root), town)
         records = [r for r in records if normalize_name(r.town) == normalize_name(found.name)]
     records = [r for r in records if (unit is None or r.unit_id == unit) and (role is None or r.role == role.value)]
     if fmt is Format.json:

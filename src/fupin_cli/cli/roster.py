@@ -11,11 +11,10 @@ from rich.markup import escape
 
 from fupin_cli.cli.app import app, options
 from fupin_cli.console import err, out
-from fupin_cli.errors import FupinError
 from fupin_cli.glossary import Role
 from fupin_cli.render.jsonout import to_json
 from fupin_cli.render.roster import roster_table
-from fupin_cli.roster import import_roster, load_roster, normalize_name
+from fupin_cli.roster import import_roster, load_roster, normalize_name, require_town
 
 roster_app = typer.Typer(help="花名册 (roster)：导入与查看应报送的单位和人员。", no_args_is_help=True)
 app.add_typer(roster_app, name="roster")
@@ -61,9 +60,7 @@ def list_command(
     roster = load_roster(workspace.root)
     units = [u for u in roster.all_units() if role is None or u.role is role]
     if town is not None:
-        found = roster.find_town(town)
-        if found is None:
-            raise FupinError(f"花名册中没有镇“{town}”；现有：{'、'.join(roster.town_names()) or '（无）'}")
+        found = require_town(roster, town)
         units = [u for u in units if normalize_name(u.town) == normalize_name(found.name)]
     if fmt is ListFormat.json:
         typer.echo(to_json([u.to_dict() for u in units]))

@@ -14,8 +14,8 @@ from fupin_cli.console import out
 from fupin_cli.errors import FupinError
 from fupin_cli.record import Return
 from fupin_cli.render.jsonout import to_json
-from fupin_cli.roster import Roster, load_roster
-from fupin_cli.status import DistrictStatus, compute_status, district_status, resolve_town
+from fupin_cli.roster import Roster, load_roster, require_town
+from fupin_cli.status import DistrictStatus, compute_status, district_status
 from fupin_cli.templates import Template
 from fupin_cli.workspace import Campaign, Workspace
 
@@ -68,7 +68,7 @@ def load(ctx: typer.Context, as_of: str | None) -> Loaded:
 def load_district(ctx: typer.Context, as_of: str | None, town: str | None) -> tuple[Loaded, DistrictStatus]:
     """The district's status as of the date, or just one town's when `town` is given."""
     data = load(ctx, as_of)
-    towns = None if town is None else [resolve_town(data.roster, town)]
+    towns = None if town is None else [require_town(data.roster, town)]
     return data, district_status(data.roster, data.templates, data.campaign, data.returns, data.as_of, towns)
 
 

@@ -19,7 +19,7 @@ from fupin_cli.errors import FupinError
 from fupin_cli.forms.csv import form_csv
 from fupin_cli.forms.identity import FormIdentity
 from fupin_cli.glossary import REPORTING_ROLES, Role
-from fupin_cli.roster import Roster, Unit, normalize_name
+from fupin_cli.roster import Roster, Unit, normalize_name, require_town
 from fupin_cli.templates import Template, template_for_role
 from fupin_cli.workspace import Workspace
 
@@ -113,10 +113,7 @@ def plan_forms(
     formats = tuple(f for f in FORMATS if f in set(formats))
     town_filter = None
     if town is not None:
-        found = roster.find_town(town)
-        if found is None:
-            raise FupinError(f"花名册中没有镇“{town}”；现有：{'、'.join(roster.town_names()) or '（无）'}")
-        town_filter = found.name
+        town_filter = require_town(roster, town).name
     campaign = workspace.campaign
     planned: list[tuple[Unit, Template, str, str]] = []
     for r in _selected_roles(role):
