@@ -691,7 +691,7 @@ def run_all(root: Path, saved: dict, args: argparse.Namespace) -> list[Measure]:
     print("\n".join(table_lines(measures)))
     info = {"when": dt.datetime.now().strftime("%Y-%m-%d %H:%M"), "scale": args.scale, "seed": args.seed,
             "repeat": repeat, "ref_limit": args.ref_limit,
-            "args": " ".join(a for a in sys.argv[1:] if not a.startswith("/")) or "(defaults)",
+            "args": f"--scale {args.scale:g} --repeat {repeat}" + (" --no-xls" if args.no_xls else ""),
             "machine": machine(),
             "counts": {"roster": saved["roster"], "forms": n_forms, "returns": n_returns, "csv": len(csv_files),
                        "xlsx": len(xlsx_files), "xls": len(xls_files), "encodings": saved["encodings"],
