@@ -235,15 +235,15 @@ def test_crash_between_two_files_leaves_whole_returns(demo_workspace, town, monk
     a = put(demo_workspace, "a.csv", csv_bytes(return_rows(town, "城关镇")))
     b = put(demo_workspace, "b.csv", csv_bytes(return_rows(town, "龙潭镇")))
     calls = {"n": 0}
-    real = store._append_index
+    real = store.StoreWriter._write_index_line
 
-    def crash_on_second(path, line):
+    def crash_on_second(self, line):
         calls["n"] += 1
         if calls["n"] == 2:
             raise KeyboardInterrupt  # Ctrl-C after b's record, before its index line
-        real(path, line)
+        real(self, line)
 
-    monkeypatch.setattr(store, "_append_index", crash_on_second)
+    monkeypatch.setattr(store.StoreWriter, "_write_index_line", crash_on_second)
     with pytest.raises(KeyboardInterrupt):
         run(demo_workspace, a, b)
     monkeypatch.undo()
@@ -280,3 +280,16 @@ def test_cli_ingest_and_returns_list(runner, demo_workspace, town):
         assert key in item
     assert set(item["answers"][0]) >= {"task_id", "done", "done_on", "raw_done", "raw_date", "note"}
     assert item["source_name"] == good.name
+
+
+def test_a_large_batch_lists_only_the_files_needing_attention(tmp_path):
+    from fupin_cli.errors import make_finding
+    from fupin_cli.ingest import IngestOutcome
+    from fupin_cli.render.returns import ingest_table
+
+    outcomes = [IngestOutcome(tmp_path / f"{i}.csv", "accepted") for i in range(250)]
+    outcomes.insert(100, IngestOutcome(tmp_path / "bad.csv", "rejected", findings=[make_finding("file-empty")]))
+    table = ingest_table(outcomes)
+    assert table.row_count == 1
+    assert "251" in str(table.caption)
+    assert ingest_table(outcomes[:150]).row_count == 150

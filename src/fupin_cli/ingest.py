@@ -212,9 +212,10 @@ def match_unit(roster: Roster, template: Template, name: str) -> list[Unit]:
     return [u for u in roster.of(template.role) if normalize_name(u.name) == key]
 
 
-def ingest_bytes(path: Path, data: bytes, ctx: IngestContext, known: set[str] | None = None) -> IngestOutcome:
+def ingest_bytes(path: Path, data: bytes, ctx: IngestContext, known: set[str] | None = None,
+                 sha256: str | None = None) -> IngestOutcome:
     """Check one returned file and build its record; nothing is written here."""
-    sha = hashlib.sha256(data).hexdigest()
+    sha = sha256 or hashlib.sha256(data).hexdigest()
     source = str(path)
     if known is not None and sha in known:
         return IngestOutcome(path, "duplicate", sha256=sha)
@@ -467,11 +468,15 @@ def collect_files(paths: list[Path], root: Path | None = None) -> tuple[list[Pat
 def ingest_files(root: Path, files: list[Path], ctx: IngestContext, dry_run: bool = False,
                  progress: object = None) -> list[IngestOutcome]:
     """Ingest files one by one under the store lock; each accepted file is stored whole before the next begins."""
-    from fupin_cli.store import add_return, has_return, store_lock
+    from fupin_cli.store import StoreWriter, has_return, store_lock
 
     outcomes: list[IngestOutcome] = []
     seen: set[str] = set()
-    with store_lock(root) if not dry_run else contextlib.nullcontext():
+    with contextlib.ExitStack() as stack:
+        writer = None
+        if not dry_run:
+            stack.enter_context(store_lock(root))
+            writer = stack.enter_context(StoreWriter(root))
         for path in files:
             try:
                 data = path.read_bytes()
@@ -485,11 +490,11 @@ def ingest_files(root: Path, files: list[Path], ctx: IngestContext, dry_run: boo
                 outcomes.append(IngestOutcome(path, "duplicate", sha256=sha))
                 _tick(progress)
                 continue
-            outcome = ingest_bytes(path, data, ctx)
+            outcome = ingest_bytes(path, data, ctx, sha256=sha)
             if outcome.status == "accepted" and outcome.record is not None:
                 seen.add(sha)
-                if not dry_run:
-                    add_return(root, outcome.record, data)
+                if writer is not None:
+                    writer.add(outcome.record, data)
             outcomes.append(outcome)
             _tick(progress)
     return outcomes

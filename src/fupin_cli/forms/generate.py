@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fupin_cli.atomic import write_bytes_atomic
+from fupin_cli.atomic import sync_all, write_bytes_atomic
 from fupin_cli.errors import FupinError
 from fupin_cli.forms.csv import form_csv
 from fupin_cli.forms.identity import FormIdentity
@@ -185,17 +185,25 @@ class FormWriter:
             pass
         except IsADirectoryError:
             raise FupinError(f"{job.path} 是一个文件夹，无法写入表格；请改名或删除后重试") from None
-        write_bytes_atomic(job.path, data)
+        write_bytes_atomic(job.path, data, durable=False)  # one sync for the whole run: see write_forms
         return FormResult(job, written=True)
 
 
 def write_form(job: FormJob, writer: FormWriter | None = None) -> FormResult:
     """Write one form (pass a shared FormWriter when writing many)."""
-    return (writer or FormWriter()).write(job)
+    result = (writer or FormWriter()).write(job)
+    if result.written:
+        sync_all([job.path])
+    return result
 
 
 def write_forms(jobs: Iterable[FormJob]) -> Iterator[FormResult]:
     """Write the forms one by one, yielding each result (for a progress bar)."""
     writer = FormWriter()
+    written: list[Path] = []
     for job in jobs:
-        yield writer.write(job)
+        result = writer.write(job)
+        if result.written:
+            written.append(job.path)
+        yield result
+    sync_all(written)

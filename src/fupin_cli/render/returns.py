@@ -14,13 +14,28 @@ from fupin_cli.record import Return
 STATUS_TEXT = {"accepted": "[green]已收[/]", "duplicate": "[dim]已收过[/]", "rejected": "[red]拒收[/]"}
 
 
-def ingest_table(outcomes: list[IngestOutcome]) -> Table:
-    """One row per file: file, unit, template, round, result, warnings."""
+ROW_LIMIT = 200
+
+
+def ingest_table(outcomes: list[IngestOutcome], limit: int = ROW_LIMIT) -> Table:
+    """One row per file: file, unit, template, round, result, warnings.
+
+    A batch of more than `limit` files lists only those needing attention (refused first, then those with
+    warnings), so the refusals are not lost among thousands of accepted files.
+    """
+    shown = outcomes
+    if len(outcomes) > limit:
+        attention = [o for o in outcomes if o.status == "rejected"] + [
+            o for o in outcomes if o.status == "accepted" and o.warnings]
+        shown = attention[:limit]
     table = Table(title="收取结果")
+    if len(shown) < len(outcomes):
+        table.caption = (f"共 {len(outcomes)} 个文件，只列出需要处理的 {len(shown)} 个；"
+                         "其余均已收下或已收过、没有提醒。完整清单：--format json")
     table.add_column("文件", overflow="fold", max_width=40)
     for header in ("填报对象", "模板", "批次", "结果", "提醒"):
         table.add_column(header, overflow="fold")
-    for o in outcomes:
+    for o in shown:
         r = o.record
         table.add_row(
             o.path.name,
