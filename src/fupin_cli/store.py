@@ -8,6 +8,7 @@ import fcntl
 import gc
 import json
 import os
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -210,6 +211,44 @@ def _load_returns(root: Path) -> list[Return]:
             del index[extra]
     records = [Return.from_dict(d) for d in index.values()]
     return mark_superseded(records)
+
+
+_LINE_KEYS = re.compile(r'"return_id":"([^"]*)".*?"unit_id":"([^"]*)"')
+
+
+def iter_returns(root: Path, unit_ids: set[str] | None = None) -> Iterator[Return]:
+    """Stream the stored returns (of just `unit_ids` when given), in no particular order, superseded unmarked.
+
+    For status-like commands that keep only what they need: lines of other units are skipped before
+    their JSON is parsed, and nothing is held beyond the record being yielded.
+    """
+    folder = root / "returns"
+    ids = _record_ids(folder)
+    seen: set[str] = set()
+    try:
+        handle = open(folder / INDEX, encoding="utf-8")  # noqa: SIM115 — closed in finally
+    except FileNotFoundError:
+        handle = None
+    try:
+        for line in handle or ():
+            keys = _LINE_KEYS.match(line, 1)
+            if keys is None or keys.group(1) not in ids or keys.group(1) in seen:
+                continue  # a line cut short by a crash, or a record no longer on disk
+            seen.add(keys.group(1))
+            if unit_ids is not None and keys.group(2) not in unit_ids:
+                continue
+            try:
+                yield Return.from_dict(json.loads(line))
+            except json.JSONDecodeError:
+                seen.discard(keys.group(1))
+    finally:
+        if handle is not None:
+            handle.close()
+    for missing in sorted(ids - seen):
+        # Records the index lacks (a crash between record and index line): read them from records/.
+        record = read_record(root, missing)
+        if unit_ids is None or record.unit_id in unit_ids:
+            yield record
 
 
 def mark_superseded(records: list[Return]) -> list[Return]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated
@@ -14,8 +15,8 @@ from fupin_cli.console import out
 from fupin_cli.errors import FupinError
 from fupin_cli.record import Return
 from fupin_cli.render.jsonout import to_json
-from fupin_cli.roster import Roster, load_roster, require_town
-from fupin_cli.status import DistrictStatus, compute_status, district_status
+from fupin_cli.roster import Roster, Unit, load_roster, require_town
+from fupin_cli.status import DistrictStatus, compute_status, district_status, town_units
 from fupin_cli.templates import Template
 from fupin_cli.workspace import Campaign, Workspace
 
@@ -31,13 +32,14 @@ class Format(str, Enum):
 
 @dataclass
 class Loaded:
-    """Everything a status-like command reads from the workspace."""
+    """Everything a status-like command reads from the workspace; `returns` is a one-pass stream."""
 
     workspace: Workspace
     roster: Roster
     templates: dict[str, Template]
-    returns: list[Return]
+    returns: Iterable[Return]
     as_of: dt.date
+    town: Unit | None = None
 
     @property
     def campaign(self) -> Campaign:
@@ -56,19 +58,22 @@ def parse_as_of(text: str | None, campaign: Campaign) -> dt.date:
     return day
 
 
-def load(ctx: typer.Context, as_of: str | None) -> Loaded:
-    """Open the workspace and read roster, templates and the stored returns."""
-    from fupin_cli.store import load_returns
+def load(ctx: typer.Context, as_of: str | None, town: str | None = None) -> Loaded:
+    """Open the workspace and read roster and templates; stream the stored returns (of one town's units)."""
+    from fupin_cli.store import iter_returns
 
     workspace = options(ctx).open()
-    return Loaded(workspace, load_roster(workspace.root), workspace.templates(), load_returns(workspace.root),
-                  parse_as_of(as_of, workspace.campaign))
+    roster = load_roster(workspace.root)
+    found = require_town(roster, town) if town is not None else None
+    unit_ids = {u.unit_id for u in town_units(roster, found)} if found is not None else None
+    return Loaded(workspace, roster, workspace.templates(), iter_returns(workspace.root, unit_ids),
+                  parse_as_of(as_of, workspace.campaign), found)
 
 
 def load_district(ctx: typer.Context, as_of: str | None, town: str | None) -> tuple[Loaded, DistrictStatus]:
     """The district's status as of the date, or just one town's when `town` is given."""
-    data = load(ctx, as_of)
-    towns = None if town is None else [require_town(data.roster, town)]
+    data = load(ctx, as_of, town)
+    towns = None if data.town is None else [data.town]
     return data, district_status(data.roster, data.templates, data.campaign, data.returns, data.as_of, towns)
 
 
@@ -83,8 +88,9 @@ def status_command(
     from fupin_cli.render import csvout
     from fupin_cli.render.status import district_table, town_view
 
-    data = load(ctx, as_of)
-    result = compute_status(data.roster, data.templates, data.campaign, data.returns, data.as_of, town)
+    data = load(ctx, as_of, town)
+    result = compute_status(data.roster, data.templates, data.campaign, data.returns, data.as_of,
+                            None if data.town is None else data.town.unit_id)
     if fmt is Format.json:
         typer.echo(to_json(result.to_dict()))
     elif fmt is Format.csv:
