@@ -303,7 +303,10 @@ def _canonical_places(unit: Unit, roster: Roster) -> Unit:
     villages = tuple(
         (v.name if (v := roster.find_village(town.name, name)) else name) for name in unit.villages
     )
-    return replace(unit, town=town.name, village=village.name if village else unit.village, villages=villages)
+    village_name = village.name if village else unit.village
+    if (town.name, village_name, villages) == (unit.town, unit.village, unit.villages):
+        return unit  # already spelled as the roster does (every row of a stored roster)
+    return replace(unit, town=town.name, village=village_name, villages=villages)
 
 
 @dataclass
