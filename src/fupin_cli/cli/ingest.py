@@ -55,7 +55,7 @@ def ingest_command(
                   console=err, transient=True, disable=len(files) < 20 or not err.is_terminal) as bar:
         task = bar.add_task("ingest", total=len(files))
         outcomes = ingest_files(workspace.root, files, context, dry_run=dry_run,
-                                progress=lambda: bar.advance(task))
+                                progress=lambda: bar.advance(task), keep_answers=False)
     if fmt is Format.json:
         typer.echo(to_json(outcomes_json(outcomes, skipped, dry_run)))
     else:
