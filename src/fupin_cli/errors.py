@@ -75,7 +75,7 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """一条问题 (finding): a stable code, its severity, where it is and a Chinese message."""
 

@@ -7,8 +7,26 @@ from dataclasses import dataclass, field
 
 from fupin_cli.errors import Finding
 
+# Thousands of returns repeat the same short strings (task ids, 是/否, towns, dates): keep one copy of each.
+_SHARED: dict[object, object] = {}
 
-@dataclass(frozen=True)
+
+def _share(value: str) -> str:
+    if len(value) > 40:
+        return value
+    return _SHARED.setdefault(value, value)  # type: ignore[return-value]
+
+
+def _day(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    day = _SHARED.get(("day", text))
+    if day is None:
+        day = _SHARED.setdefault(("day", text), dt.date.fromisoformat(text))
+    return day  # type: ignore[return-value]
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     """One task's answer: 是否完成 and 完成时间 normalised, with the raw text kept beside them."""
 
@@ -35,19 +53,18 @@ class Answer:
     @classmethod
     def from_dict(cls, data: dict) -> Answer:
         """Rebuild an answer from its JSON form."""
-        done_on = data.get("done_on")
         return cls(
-            task_id=data["task_id"],
+            task_id=_share(data["task_id"]),
             done=data.get("done"),
-            done_on=dt.date.fromisoformat(done_on) if done_on else None,
-            raw_done=data.get("raw_done", ""),
-            raw_date=data.get("raw_date", ""),
-            note=data.get("note", ""),
+            done_on=_day(data.get("done_on")),
+            raw_done=_share(data.get("raw_done", "")),
+            raw_date=_share(data.get("raw_date", "")),
+            note=_share(data.get("note", "")),
             row=data.get("row"),
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Return:
     """一份回执 (return): who sent which checklist for which round, when, and what it said."""
 
@@ -107,13 +124,13 @@ class Return:
         ingested = data.get("ingested_at")
         return cls(
             return_id=data["return_id"],
-            role=data["role"],
+            role=_share(data["role"]),
             unit_id=data["unit_id"],
             name=data.get("name", ""),
-            town=data.get("town", ""),
-            village=data.get("village", ""),
-            template_id=data["template_id"],
-            template_version=data.get("template_version", ""),
+            town=_share(data.get("town", "")),
+            village=_share(data.get("village", "")),
+            template_id=_share(data["template_id"]),
+            template_version=_share(data.get("template_version", "")),
             round=int(data["round"]),
             received_at=dt.datetime.fromisoformat(data["received_at"]),
             sha256=data["sha256"],
@@ -122,12 +139,13 @@ class Return:
             size=int(data.get("size", 0)),
             answers=tuple(Answer.from_dict(a) for a in data.get("answers", [])),
             findings=tuple(
-                Finding(f["code"], f.get("severity", "warning"), f.get("message", ""), data.get("source_name", ""),
-                        f.get("sheet", ""), f.get("row"), f.get("column", ""), f.get("value", ""))
+                Finding(_share(f["code"]), _share(f.get("severity", "warning")), f.get("message", ""),
+                        data.get("source_name", ""), _share(f.get("sheet", "")), f.get("row"),
+                        _share(f.get("column", "")), _share(f.get("value", "")))
                 for f in data.get("findings", [])
             ),
             header=dict(data.get("header", {})),
-            recognised_by=data.get("recognised_by", "identity"),
+            recognised_by=_share(data.get("recognised_by", "identity")),
             ingested_at=dt.datetime.fromisoformat(ingested) if ingested else None,
             superseded=bool(data.get("superseded", False)),
         )

@@ -20,7 +20,7 @@ from fupin_cli.readers import UnreadableFile, cell_text, read_file
 from fupin_cli.safecell import neutralize, restore
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unit:
     """一个填报对象或地名 (unit): a town, village, aid unit, leader, cadre or helper."""
 

@@ -36,6 +36,7 @@ MAX_ROWS = 10_000
 MAX_COLUMNS = 200
 MAX_SCANNED_PART = 16 * 1024 * 1024  # worksheet XML kept in memory to look for formulas
 CHUNK = 64 * 1024
+SMALL_ENTRY = 4 * 1024 * 1024  # entries allowed to inflate to at most this are read in one call
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -45,8 +46,10 @@ ZIP_SUFFIXES = frozenset({".xlsx", ".xlsm", ".ods"})
 _DTD_MARKERS = tuple(
     marker.encode(codec) for marker in ("<!DOCTYPE", "<!ENTITY") for codec in ("ascii", "utf-16-le", "utf-16-be")
 )
-_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,8})"')
-_ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="([0-9]{1,8})"')
+# Only references that could be out of bounds reach Python: two or more column letters (past Z) or five or
+# more row digits (past 9999); a checklist's own cells never match, so the scan stays in the regex engine.
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{2,3}(?=[0-9])|[A-Z](?=[0-9]{5}))([0-9]{1,8})"')
+_ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="([0-9]{5,8})"')
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([A-Z]{0,3})([0-9]{0,8})(?::([A-Z]{1,3})([0-9]{1,8}))?"')
 _ODS_REPEAT = re.compile(rb'table:number-(rows|columns)-repeated="([0-9]{1,10})"')
 _CELL_BODY = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?<!/)>(.*?)</(?:\w+:)?c>", re.DOTALL)
@@ -172,6 +175,26 @@ def check_zip(data: bytes) -> list[CellNote]:
 
 
 def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, keep: bool) -> tuple[int, bytes]:
+    """Inflate one entry, never past `budget` bytes nor the ratio limit, scanning for DTDs; the bytes only when `keep`."""
+    # What this entry may inflate to before it counts as a bomb: the budget left, and the ratio limit.
+    limit = min(budget, max(RATIO_FLOOR, MAX_RATIO * max(info.compress_size, 1)))
+    if limit > SMALL_ENTRY:
+        return _inflate_in_chunks(archive, info, budget, keep)
+    try:
+        with archive.open(info) as stream:
+            body = stream.read(limit + 1)  # one bounded read: a well-formed checklist part is a few KB
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
+        raise _unreadable(f"部件 {info.filename} 无法解压，文件已损坏或大小与声明不符（{exc}）；请重新发送") from None
+    if len(body) > limit:
+        if len(body) > budget:
+            raise _unsafe(f"解压后超过 {MAX_INFLATED_BYTES // (1024 * 1024)} MB（疑似“压缩炸弹”）")
+        raise _unsafe(f"部件 {info.filename} 的实际压缩比超过 {MAX_RATIO}:1（疑似“压缩炸弹”）")
+    if any(marker in body for marker in _DTD_MARKERS):
+        raise _unsafe(f"部件 {info.filename} 含 XML 实体/文档类型声明（DOCTYPE/ENTITY），可能是实体扩展攻击")
+    return len(body), body if keep else b""
+
+
+def _inflate_in_chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, keep: bool) -> tuple[int, bytes]:
     """Inflate one entry in chunks, never past `budget` bytes, scanning for DTDs; the bytes only when `keep`."""
     size = 0
     tail = b""
