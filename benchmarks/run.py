@@ -6,7 +6,7 @@
     python benchmarks/run.py --dir /tmp/district  # keep (and on the next run reuse) the district
 
 Every fupin command is timed as a whole subprocess of the installed `fupin` (Python start-up
-included); its peak memory is the child's ru_maxrss from os.wait4. Reference points (a bare
+included); its peak memory is measured by GNU time (os.wait4 where it is missing). Reference points (a bare
 openpyxl write of the same cell values, openpyxl read-only and the csv module reading the same
 returns) run in this process on the same files, so the ratios hold across machines.
 See benchmarks/README.md.
@@ -548,7 +548,7 @@ def write_results(path: Path, info: dict[str, object], measures: list[Measure]) 
              f"({', '.join(f'{k} {v}' for k, v in counts['encodings'].items())}; {counts['retyped']} retyped without identity), "
              f"{counts['xlsx']} XLSX, {counts['xls']} XLS",
              f"- each figure is the median of {info['repeat']} runs; fupin commands are whole subprocesses "
-             f"(Python start-up included), peak MB is that process's ru_maxrss; references run in-process "
+             f"(Python start-up included), peak MB is that process's own peak RSS (GNU time); references run in-process "
              f"on up to {info['ref_limit'] or 'all'} items spread over the same files",
              "", "### Figures", "", *table_lines(measures), "", "### Targets (issue 6, at --scale 1 on 2 cores)", "",
              "| target | measured | verdict |", "|---|---|---|",
