@@ -13,6 +13,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from fupin_cli.atomic import write_bytes_atomic
 from fupin_cli.deadlines import month_day
+from fupin_cli.forms.xlsx import line_count, row_height
 from fupin_cli.glossary import Role, Status
 from fupin_cli.render.status import DISTRICT_HEADERS, KIND_LABELS, district_rows, percent
 from fupin_cli.safecell import needs_neutralizing
@@ -30,7 +31,7 @@ THIN = Side(style="thin", color="808080")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="center")
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-WIDTHS = (12, 12, 22, 16, 12, 12, 12, 14)  # columns A–H of a town sheet
+WIDTHS = (12, 12, 22, 16, 14, 14, 14, 14)  # columns A–H of a town sheet: round cells hold "11-06 16:00"
 INVALID_TITLE = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
 
@@ -71,6 +72,23 @@ def _print_ready(ws: Worksheet, title_rows: str) -> None:
     ws.page_margins.left = ws.page_margins.right = 0.5
 
 
+def _fit_rows(ws: Worksheet, first: int, last: int) -> None:
+    """Give each table row the height its wrapped text needs (no office suite grows rows by itself on open)."""
+    merged = {rc for rng in ws.merged_cells.ranges for rc in rng.cells}
+    for r in range(first, last + 1):
+        lines = 0
+        for cell in ws[r]:
+            if (cell.row, cell.column) in merged:
+                continue
+            if not isinstance(cell.value, str):  # numbers and dates show on one line in their format
+                lines = max(lines, 1 if cell.value is not None else 0)
+                continue
+            width = ws.column_dimensions[cell.column_letter].width or 9
+            lines = max(lines, line_count(str(cell.value), width))
+        if lines:
+            ws.row_dimensions[r].height = row_height(lines, 11)
+
+
 def _sheet_title(name: str, used: set[str]) -> str:
     base = (name.translate(INVALID_TITLE) or "镇")[:28]
     title, n = base, 2
@@ -78,6 +96,14 @@ def _sheet_title(name: str, used: set[str]) -> str:
         title, n = f"{base}{n}", n + 1
     used.add(title)
     return title
+
+
+def _show_axes(chart: BarChart) -> None:
+    # openpyxl 3.1 marks both axes deleted unless told otherwise, and the category labels live in a hidden
+    # helper column that a chart skips by default: without these the bars print with no labels, or not at all.
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.visible_cells_only = False
 
 
 def write_town_sheet(ws: Worksheet, town: TownStatus, campaign: Campaign) -> None:
@@ -156,6 +182,7 @@ def write_town_sheet(ws: Worksheet, town: TownStatus, campaign: Campaign) -> Non
         chart.y_axis.scaling.max = 1
         chart.y_axis.number_format = "0%"
         chart.legend = None
+        _show_axes(chart)
         chart.add_data(Reference(ws, min_col=8, min_row=first_task - 1, max_row=last_task), titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=9, min_row=first_task, max_row=last_task))
         chart.height = max(7.5, 0.5 * len(town.tasks))
@@ -177,6 +204,7 @@ def write_town_sheet(ws: Worksheet, town: TownStatus, campaign: Campaign) -> Non
             cell = _put(ws, row, col, value)
             if col == 7 and p.deadline:
                 cell.number_format = "yyyy-mm-dd"
+    _fit_rows(ws, 3, row)
     ws.print_area = f"A1:{get_column_letter(last_col)}{row}"
     _print_ready(ws, "1:2")
 
@@ -210,11 +238,13 @@ def write_summary_sheet(ws: Worksheet, district: DistrictStatus, campaign: Campa
         chart.y_axis.scaling.min = 0
         chart.y_axis.scaling.max = 1
         chart.y_axis.number_format = "0%"
+        _show_axes(chart)
         chart.add_data(Reference(ws, min_col=8, min_row=4, max_row=last - 1), titles_from_data=True)
         chart.add_data(Reference(ws, min_col=10, min_row=4, max_row=last - 1), titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=1, min_row=5, max_row=last - 1))
         chart.width = 24
         ws.add_chart(chart, f"A{last + 2}")
+    _fit_rows(ws, 4, last)
     _print_ready(ws, "1:4")
 
 
