@@ -73,3 +73,21 @@ def test_formula_like_text_stays_text(ws: Path, tmp_path: Path) -> None:
 def test_unknown_town_exit_2(runner: CliRunner, ws: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["-w", str(ws), "export", "--town", "无此镇", "-o", str(tmp_path / "x.xlsx")])
     assert result.exit_code == 2 and not (tmp_path / "x.xlsx").exists()
+
+
+def test_charts_print_their_bars_and_rows_fit_their_text(runner: CliRunner, ws: Path, tmp_path: Path) -> None:
+    import zipfile
+
+    out = tmp_path / "汇总.xlsx"
+    assert runner.invoke(app, ["-w", str(ws), "export", "--as-of", "2020-11-13", "--out", str(out)]).exit_code == 0
+    with zipfile.ZipFile(out) as archive:
+        charts = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) == 3  # the district's and one per town
+    for xml in charts:
+        assert '<plotVisOnly val="0"' in xml  # category labels live in a hidden helper column
+        assert xml.count('<delete val="0"') == 2  # both axes shown
+    town = openpyxl.load_workbook(out)["城关镇"]
+    long_rows = [c.row for row in town.iter_rows() for c in row
+                 if isinstance(c.value, str) and len(c.value) > 60 and c.column == 3]
+    assert long_rows
+    assert all(town.row_dimensions[r].height and town.row_dimensions[r].height > 40 for r in long_rows)
