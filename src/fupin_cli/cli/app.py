@@ -12,6 +12,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from fupin_cli import __version__
+from fupin_cli.cli.usage import UsageError, usage_message
 from fupin_cli.console import err
 from fupin_cli.errors import FupinError
 from fupin_cli.workspace import Workspace, open_workspace
@@ -40,6 +41,13 @@ class FupinGroup(TyperGroup):
                 raise
             err.print(f"[bold red]错误：[/]{escape(exc.message)}")
             raise typer.Exit(exc.exit_code) from None
+        except UsageError as exc:
+            # Wrong options or arguments of a sub-command: say it in Chinese, with where to find the usage.
+            sub = getattr(exc, "ctx", None)
+            where = sub.command_path if sub is not None else "fupin"
+            err.print(f"[bold red]用法错误：[/]{escape(usage_message(exc.format_message()))}")
+            err.print(f"请运行 {escape(where)} --help 查看用法。")
+            raise typer.Exit(2) from None
 
 
 app = typer.Typer(
