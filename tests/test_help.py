@@ -39,3 +39,10 @@ def test_chinese_help(runner, path, command):
     result = runner.invoke(app, [*path, "--help"])
     assert result.exit_code == 0, result.output
     assert CJK.search(result.stdout)
+
+
+def test_the_help_option_itself_is_chinese(runner):
+    for args in (["--help"], ["status", "--help"], ["roster", "--help"], ["forms", "generate", "--help"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0
+        assert "显示此帮助并退出" in result.output and "Show this message" not in result.output

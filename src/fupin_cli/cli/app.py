@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from fupin_cli import __version__
 from fupin_cli.cli.usage import UsageError, usage_message
@@ -48,6 +48,29 @@ class FupinGroup(TyperGroup):
             err.print(f"[bold red]用法错误：[/]{escape(usage_message(exc.format_message()))}")
             err.print(f"请运行 {escape(where)} --help 查看用法。")
             raise typer.Exit(2) from None
+
+
+HELP_TEXT = "显示此帮助并退出 (help)。"
+
+
+def _chinese_help(command_class: type) -> None:
+    """Give -h/--help a Chinese line in every help screen (the parser only has an English one)."""
+    original = command_class.get_help_option
+    if getattr(original, "_fupin", False):
+        return
+
+    def get_help_option(self, ctx):  # type: ignore[no-untyped-def]
+        option = original(self, ctx)
+        if option is not None:
+            option.help = HELP_TEXT
+        return option
+
+    get_help_option._fupin = True  # type: ignore[attr-defined]
+    command_class.get_help_option = get_help_option
+
+
+for _command_class in (TyperCommand, TyperGroup):
+    _chinese_help(_command_class)
 
 
 app = typer.Typer(
