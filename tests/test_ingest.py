@@ -293,3 +293,22 @@ def test_a_large_batch_lists_only_the_files_needing_attention(tmp_path):
     assert table.row_count == 1
     assert "251" in str(table.caption)
     assert ingest_table(outcomes[:150]).row_count == 150
+
+
+def test_a_typed_form_code_names_the_unit_even_among_namesakes(demo_workspace):
+    helper = load_workspace(demo_workspace).templates()["helper"]
+    second = sorted(u.unit_id for u in load_roster(demo_workspace).all_units() if u.name == "王芳")[1]
+    code = FormIdentity("helper", helper.version, second, 2020).form_code
+    rows = return_rows(helper, "王芳")
+    rows.append([f"表单编号：{code}"])  # retyped from the printed footer, at the bottom of the sheet
+    [outcome] = run(demo_workspace, put(demo_workspace, "wf.xlsx", xlsx_bytes(rows)))
+    assert outcome.status == "accepted", outcome.findings
+    assert (outcome.record.unit_id, outcome.record.recognised_by) == (second, "content")
+
+
+def test_a_mistyped_form_code_falls_back_to_the_name(demo_workspace, town):
+    rows = return_rows(town, "龙潭镇")
+    rows.insert(3, ["表单编号", "FP2020-45102310X-30b1"])
+    [outcome] = run(demo_workspace, put(demo_workspace, "lt.csv", csv_bytes(rows)))
+    assert outcome.status == "accepted", outcome.findings
+    assert outcome.record.name == "龙潭镇"

@@ -12,7 +12,6 @@ from pathlib import Path
 from fupin_cli.deadlines import Round, infer_round, rounds_for
 from fupin_cli.errors import Finding, make_finding
 from fupin_cli.forms.identity import (
-    FORM_CODE_LABEL,
     IDENTITY_MARKER,
     IDENTITY_SHEET,
     FormIdentity,
@@ -100,12 +99,15 @@ def find_identity(sheets: list[RawSheet]) -> tuple[FormIdentity | None, tuple[in
             pairs = {cell_text(r[0]): cell_text(r[1]) for r in sheet.rows if len(r) >= 2 and cell_text(r[0])}
             identity = identity_from_pairs(pairs) or identity
             continue
-        for row in sheet.rows[:40]:
+        for index, row in enumerate(sheet.rows):
             first = cell_text(row[0]) if row else ""
-            if first == IDENTITY_MARKER and len(row) > 1:
+            if index < 40 and first == IDENTITY_MARKER and len(row) > 1:
                 identity = identity_from_line(cell_text(row[1])) or identity
-            elif first.rstrip("：:") == FORM_CODE_LABEL and len(row) > 1:
-                code = parse_form_code(cell_text(row[1])) or code
+                continue
+            # The code is printed in the footer; a retyped return may carry it in any cell, top or bottom.
+            for cell in row:
+                if isinstance(cell, str) and "FP" in cell:
+                    code = parse_form_code(cell) or code
     return identity, code
 
 
@@ -313,13 +315,16 @@ def _resolve_unit(ctx: IngestContext, template: Template, identity: FormIdentity
             found.add("identity-mismatch", value=ctx.unit_id)
             return None
         return unit
-    wanted = identity.unit_id if identity else (code[1] if code else None)
-    if wanted:
-        unit = by_id.get(wanted)
+    if identity is not None:  # written by fupin: trusted, and a unit it names must exist
+        unit = by_id.get(identity.unit_id)
         if unit is not None and unit.unit_id in role_units:
             return unit
-        found.add("identity-mismatch", value=wanted)
+        found.add("identity-mismatch", value=identity.unit_id)
         return None
+    if code is not None:  # a form code, perhaps typed by hand: used when it names a unit of this checklist
+        unit = by_id.get(code[1])
+        if unit is not None and unit.unit_id in role_units:
+            return unit
     name, row, col = header.get("unit", ("", None, None))
     candidates = match_unit(ctx.roster, template, name) if name else []
     if len(candidates) == 1:
