@@ -177,6 +177,15 @@ def test_warnings_are_kept_with_the_return(demo_workspace, town):
     assert (unknown.done, unknown.raw_done) == (None, "差不多")
 
 
+def test_placeholder_dates_are_blank_not_bad(demo_workspace, town):
+    answers = [("否", "/"), ("否", "—"), ("是", "无"), ("否", "无")] + [("是", "11月5日")] * 9
+    rows = return_rows(town, "城关镇", answers)
+    [outcome] = run(demo_workspace, put(demo_workspace, "p.csv", csv_bytes(rows)))
+    assert outcome.status == "accepted"
+    assert [(f.code, f.row) for f in outcome.record.findings] == [("done-without-date", 10)]
+    assert [a.raw_date for a in outcome.record.answers[:4]] == ["/", "—", "无", "无"]
+
+
 def test_missing_signature(demo_workspace):
     cadre = load_workspace(demo_workspace).templates()["cadre"]
     some = unit(demo_workspace, "cadre", load_roster(demo_workspace).of(

@@ -94,9 +94,14 @@ def test_invalid_dates_are_not_recognised(value: str) -> None:
     assert normalize_date(value, YEAR) == (None, value, False)
 
 
-@pytest.mark.parametrize("value", ["差不多", "近期", "11月上旬", "2020年11月", "44140", "2020", "11", "5/11/2020", "—", "/"])
+@pytest.mark.parametrize("value", ["差不多", "近期", "11月上旬", "2020年11月", "44140", "2020", "11", "5/11/2020"])
 def test_unknown_date_text(value: str) -> None:
     assert normalize_date(value, YEAR) == (None, value, False)
+
+
+@pytest.mark.parametrize("value", ["—", "/", "／", "无", "--", "暂无"])
+def test_placeholders_mean_no_date(value: str) -> None:
+    assert normalize_date(value, YEAR) == (None, value, True)
 
 
 @pytest.mark.parametrize("value", [None, "", "  ", "\u3000", "\r\n"])

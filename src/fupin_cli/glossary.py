@@ -84,3 +84,8 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
 
 # 挂点村 may list several villages in one cell.
 VILLAGE_SEPARATORS = "、，,;；/ \u3000"
+
+# What people put in 完成时间 to mean "no date" (compared like 是否完成: NFKC, no blanks, lower case).
+DATE_PLACEHOLDERS: frozenset[str] = frozenset(
+    {"/", "-", "--", "—", "——", "无", "暂无", "没有", "未完成", "未", "空", "x", "×", "n/a", "na"}
+)

@@ -412,7 +412,8 @@ def _check_answers(answers: list[Answer], template: Template, current: Round, ct
     has_date = template.column("done_on") is not None
     label = _label(template, "done_on")
     for a in answers:
-        if a.done is True and has_date and a.done_on is None and not a.raw_date:
+        # 是 with no date: blank, or a filler such as "/" (a date that cannot be read is already a bad-date)
+        if a.done is True and has_date and a.done_on is None and normalize_date(a.raw_date, ctx.campaign.year)[2]:
             found.add("done-without-date", row=a.row, column=label)
         if a.done_on is None:
             continue

@@ -8,7 +8,7 @@ import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
 
-from fupin_cli.glossary import DONE_NO, DONE_YES
+from fupin_cli.glossary import DATE_PLACEHOLDERS, DONE_NO, DONE_YES
 
 # Characters that are invisible but come along when text is pasted from chats and web pages;
 # U+FE0F/FE0E are the emoji variation selectors phones append to ✔ and ✖.
@@ -117,6 +117,8 @@ def normalize_date(value: object, year: int) -> tuple[date | None, str, bool]:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         found = _date_from_number(value, year)
     elif isinstance(value, str):
+        if _squash(raw) in DATE_PLACEHOLDERS:
+            return None, raw, True  # "/", "—", "无": the filler's way of leaving it blank
         found = _date_from_text(raw, year)
     else:  # TRUE/FALSE, a time of day or a duration: no date in it
         found = None
