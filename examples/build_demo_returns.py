@@ -12,11 +12,13 @@ import datetime as dt
 import io
 import random
 import shutil
+import zipfile
 from pathlib import Path
 
 import openpyxl
 
 from fupin_cli.forms.generate import FormWriter, plan_forms
+from fupin_cli.forms.xlsx import workbook_bytes
 from fupin_cli.glossary import Role
 from fupin_cli.ingest import IngestContext, ingest_files
 from fupin_cli.roster import load_roster
@@ -67,8 +69,18 @@ def xlsx_return(data: bytes, answers: list[tuple[str, object]], date_text: str) 
         for cell in row:
             if cell.value == "时间：":
                 sheet.cell(cell.row, cell.column + 1).value = date_text
+    book.properties.modified = book.properties.created = dt.datetime(2020, 11, 1)
+    return stable_zip(workbook_bytes(book))
+
+
+def stable_zip(data: bytes) -> bytes:
+    """The same zip with every timestamp fixed, so rebuilding the demo gives the same bytes."""
+    source = zipfile.ZipFile(io.BytesIO(data))
     buffer = io.BytesIO()
-    book.save(buffer)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0)),
+                            source.read(info), compress_type=zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
 
 
