@@ -179,3 +179,17 @@ def test_json_shape_is_design_section_9(scenario) -> None:
     assert {"role", "task_id", "done", "total", "rate"} <= data["tasks"][0].keys()
     assert {"kind", "role", "unit_id", "round", "task_id", "message"} <= data["problems"][0].keys()
     assert data["summary"]["due"] == 7 and data["as_of"] == "2020-11-10"
+
+
+def test_a_correction_after_the_deadline_keeps_the_round_on_time(scenario) -> None:
+    from test_status_scenario import _all, _return, at
+
+    workspace, roster, templates, returns = scenario
+    # 城关镇 round 1 came on time (11-06 23:00); a corrected return for round 1 arrives on 11-12.
+    fixed = _return(roster, Role.town, "城关镇", 1, at(11, 12, 10), _all("town", 13, dt.date(2020, 11, 11)))
+    result = compute_status(roster, templates, workspace.campaign, [*returns, fixed], dt.date(2020, 11, 13), "城关镇")
+    first = result.units[0].rounds[0]
+    assert first.status is S.on_time
+    assert first.received_at == dt.datetime(2020, 11, 6, 23, tzinfo=first.deadline.tzinfo)
+    own = {t.task_id: t for t in result.tasks if t.role is Role.town}
+    assert own["town-01"].answer.done_on == dt.date(2020, 11, 11)  # the answers are the correction's

@@ -328,9 +328,21 @@ def town_units(roster: Roster, town: Unit) -> list[Unit]:
     ]
 
 
-def current_returns(returns: Iterable[Return], cutoff: dt.datetime) -> dict[tuple[str, str, int], Return]:
-    """For each (role, unit, round), the latest return received by `cutoff` (supersede recomputed as of then)."""
-    best: dict[tuple[str, str, int], Return] = {}
+class CurrentReturns(dict):
+    """(role, unit, round) → the latest return received by the cutoff; `first` holds when the round was first reported."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.first: dict[tuple[str, str, int], dt.datetime] = {}
+
+
+def current_returns(returns: Iterable[Return], cutoff: dt.datetime) -> CurrentReturns:
+    """For each (role, unit, round), the latest return received by `cutoff` (supersede recomputed as of then).
+
+    A correction sent after the deadline replaces the answers, but the round still counts as reported when
+    its first return arrived (DESIGN §7: on time if a return for the round was received by its deadline).
+    """
+    best = CurrentReturns()
     for r in returns:
         if r.received_at > cutoff:
             continue
@@ -338,6 +350,9 @@ def current_returns(returns: Iterable[Return], cutoff: dt.datetime) -> dict[tupl
         old = best.get(key)
         if old is None or _newer(r, old):
             best[key] = r
+        first = best.first.get(key)
+        if first is None or r.received_at < first:
+            best.first[key] = r.received_at
     return best
 
 
@@ -353,10 +368,12 @@ def unit_status(unit: Unit, template: Template, rounds: list[Round],
     statuses = []
     returned = []
     for rnd in rounds:
-        ret = current.get((unit.role.value, unit.unit_id, rnd.number))
+        key = (unit.role.value, unit.unit_id, rnd.number)
+        ret = current.get(key)
         if ret is not None:
-            status = Status.on_time if ret.received_at <= rnd.deadline else Status.late
-            statuses.append(RoundStatus(rnd.number, rnd.day, rnd.deadline, status, ret.received_at, ret.return_id))
+            first = getattr(current, "first", {}).get(key, ret.received_at)
+            status = Status.on_time if first <= rnd.deadline else Status.late
+            statuses.append(RoundStatus(rnd.number, rnd.day, rnd.deadline, status, first, ret.return_id))
             returned.append(ret)
         else:
             status = Status.missing if rnd.deadline < cutoff else Status.pending
