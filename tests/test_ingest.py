@@ -321,3 +321,24 @@ def test_a_mistyped_form_code_falls_back_to_the_name(demo_workspace, town):
     [outcome] = run(demo_workspace, put(demo_workspace, "lt.csv", csv_bytes(rows)))
     assert outcome.status == "accepted", outcome.findings
     assert outcome.record.name == "龙潭镇"
+
+
+def test_unit_never_relabels_a_return_that_says_whose_it_is(demo_workspace, town):
+    ident = identity_for(demo_workspace, "town", "城关镇")
+    other = unit(demo_workspace, "town", "龙潭镇").unit_id
+    with_identity = put(demo_workspace, "cg.csv", csv_bytes(return_rows(town, "城关镇", identity=ident)))
+    [outcome] = run(demo_workspace, with_identity, unit_id=other)
+    assert [f.code for f in outcome.errors] == ["unit-conflict"]
+    [same] = run(demo_workspace, with_identity, unit_id=ident.unit_id)
+    assert same.status == "accepted" and same.record.unit_id == ident.unit_id
+    helper_id = load_roster(demo_workspace).of(Role.helper)[0].unit_id
+    anonymous = put(demo_workspace, "anon.csv", csv_bytes(return_rows(town, "")))
+    [wrong] = run(demo_workspace, anonymous, unit_id=helper_id)
+    assert [f.code for f in wrong.errors] == ["unit-wrong-role"]
+
+
+def test_a_round_the_checklist_does_not_have_is_refused(demo_workspace, town):
+    path = put(demo_workspace, "cg.csv", csv_bytes(return_rows(town, "城关镇")))
+    [outcome] = run(demo_workspace, path, round=5)
+    assert [f.code for f in outcome.errors] == ["round-out-of-range"]
+    assert load_returns(demo_workspace) == []

@@ -41,6 +41,10 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
     "unknown-unit": ("error", "花名册中找不到“{value}”（{template}）；请核对姓名/单位，或用 --unit 指定编号"),
     "ambiguous-unit": ("error", "“{value}”对应多个填报对象：{candidates}；请用 --unit 指定其中一个编号"),
     "identity-mismatch": ("error", "表中的填报对象编号“{value}”不在花名册中；请核对花名册或用 --unit 指定"),
+    "unit-conflict": ("error", "表单身份写明是 {identity}，与 --unit {value} 不符；--unit 只用于认不出或同名的回执，请去掉 --unit 或分开收取"),
+    "unit-not-in-roster": ("error", "--unit “{value}”不在花名册中；请用 fupin roster list 查看编号"),
+    "unit-wrong-role": ("error", "--unit {value} 是{role}，这张表是《{template}》；请核对编号"),
+    "round-out-of-range": ("error", "《{template}》只有 {count} 次报送，没有第 {value} 次；请改正 --round"),
     # the task table
     "column-missing": ("error", "找不到列“{column}”；请勿删除或改名表头"),
     "task-missing": ("error", "缺少第 {number} 项任务：{text}；请勿删除任务行"),

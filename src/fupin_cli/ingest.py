@@ -251,7 +251,8 @@ def ingest_bytes(path: Path, data: bytes, ctx: IngestContext, known: set[str] | 
     number = ctx.round or (identity.round if identity and how == "identity" else None) or infer_round(
         rounds, ctx.received_at)
     if not 1 <= number <= len(rounds):
-        number = min(max(number, 1), len(rounds))
+        found.add("round-out-of-range", value=number, count=len(rounds), template=template.title)
+        return IngestOutcome(path, "rejected", findings=found.items, sha256=sha)
     _check_answers(answers, template, rounds[number - 1], ctx, found)
     _check_header(header, template, table_row, found)
     record = Return(
@@ -309,10 +310,17 @@ def _resolve_unit(ctx: IngestContext, template: Template, identity: FormIdentity
                   found: _Located) -> Unit | None:
     by_id, role_ids = _unit_index(ctx.roster)
     role_units = role_ids.get(template.role, frozenset())
-    if ctx.unit_id:
+    if identity is not None and ctx.unit_id and ctx.unit_id != identity.unit_id:
+        # --unit settles returns fupin cannot tell apart; it never re-labels one that says whose it is.
+        found.add("unit-conflict", value=ctx.unit_id, identity=identity.unit_id)
+        return None
+    if ctx.unit_id and identity is None:
         unit = by_id.get(ctx.unit_id)
-        if unit is None or unit.unit_id not in role_units:
-            found.add("identity-mismatch", value=ctx.unit_id)
+        if unit is None:
+            found.add("unit-not-in-roster", value=ctx.unit_id)
+            return None
+        if unit.unit_id not in role_units:
+            found.add("unit-wrong-role", value=ctx.unit_id, role=unit.role.label, template=template.title)
             return None
         return unit
     if identity is not None:  # written by fupin: trusted, and a unit it names must exist
