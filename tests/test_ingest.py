@@ -342,3 +342,17 @@ def test_a_round_the_checklist_does_not_have_is_refused(demo_workspace, town):
     [outcome] = run(demo_workspace, path, round=5)
     assert [f.code for f in outcome.errors] == ["round-out-of-range"]
     assert load_returns(demo_workspace) == []
+
+
+def test_an_unreadable_record_missing_from_the_index_does_not_stop_status(demo_workspace, town, runner):
+    from fupin_cli.cli import app
+
+    path = put(demo_workspace, "cg.csv", csv_bytes(return_rows(town, "城关镇")))
+    run(demo_workspace, path)
+    (demo_workspace / "returns" / "records" / "0000000000000000.json").write_text("{bad", encoding="utf-8")
+    assert len(load_returns(demo_workspace)) == 1
+    for args in (["status", "--as-of", "2020-11-10"], ["returns", "list"], ["check", "--as-of", "2020-11-05"]):
+        result = runner.invoke(app, ["-w", str(demo_workspace), *args])
+        assert result.exit_code in (0, 1), (args, result.output)
+    doctor = runner.invoke(app, ["-w", str(demo_workspace), "doctor"])
+    assert doctor.exit_code == 1 and "0000000000000000" in doctor.output

@@ -205,11 +205,13 @@ def _load_returns(root: Path) -> list[Return]:
     ids = _record_ids(folder)
     if set(index) != ids:
         # The index is stale (a crash between record and index, or edited by hand): read the records.
-        for missing in ids - set(index):
-            index[missing] = json.loads((folder / RECORDS / f"{missing}.json").read_text(encoding="utf-8"))
         for extra in set(index) - ids:
             del index[extra]
     records = [Return.from_dict(d) for d in index.values()]
+    for missing in sorted(ids - set(index)):
+        record = _readable_record(root, missing)  # an unreadable one is left to `fupin doctor`
+        if record is not None:
+            records.append(record)
     return mark_superseded(records)
 
 
@@ -246,9 +248,17 @@ def iter_returns(root: Path, unit_ids: set[str] | None = None) -> Iterator[Retur
             handle.close()
     for missing in sorted(ids - seen):
         # Records the index lacks (a crash between record and index line): read them from records/.
-        record = read_record(root, missing)
-        if unit_ids is None or record.unit_id in unit_ids:
+        record = _readable_record(root, missing)
+        if record is not None and (unit_ids is None or record.unit_id in unit_ids):
             yield record
+
+
+def _readable_record(root: Path, return_id: str) -> Return | None:
+    """A record from records/, or None when it cannot be read (`fupin doctor` reports it)."""
+    try:
+        return read_record(root, return_id)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError):
+        return None
 
 
 def mark_superseded(records: list[Return]) -> list[Return]:
