@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import asdict, dataclass
 from typing import Literal
 
@@ -77,6 +78,26 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
     "task-open": ("warning", "第 {number} 项任务在最后截止日 {deadline} 后仍未完成"),
     "task-done-late": ("warning", "第 {number} 项任务完成时间 {value} 晚于第 {round} 次报送截止日 {deadline}"),
 }
+
+
+_ERRNO_TEXT = {
+    errno.ENOENT: "路径不存在",
+    errno.EACCES: "没有权限",
+    errno.EPERM: "没有权限",
+    errno.ENOSPC: "磁盘已满",
+    errno.EROFS: "只读的文件系统",
+    errno.EISDIR: "这是一个文件夹",
+    errno.ENOTDIR: "路径中有一段不是文件夹",
+    errno.EEXIST: "已经存在",
+    errno.EBUSY: "正被其他程序占用",
+}
+
+
+def os_error_message(exc: OSError) -> str:
+    """An operating-system error in Chinese, naming the path and what to do."""
+    what = _ERRNO_TEXT.get(exc.errno or -1, exc.strerror or "无法访问")
+    where = exc.filename if exc.filename is not None else ""
+    return f"无法读写 {where}：{what}；请检查路径、权限和磁盘空间后重试" if where else f"文件操作失败：{what}"
 
 
 @dataclass(frozen=True, slots=True)

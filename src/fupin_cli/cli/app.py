@@ -14,7 +14,7 @@ from typer.core import TyperCommand, TyperGroup
 from fupin_cli import __version__
 from fupin_cli.cli.usage import UsageError, usage_message
 from fupin_cli.console import err
-from fupin_cli.errors import FupinError
+from fupin_cli.errors import FupinError, os_error_message
 from fupin_cli.workspace import Workspace, open_workspace
 
 
@@ -41,6 +41,12 @@ class FupinGroup(TyperGroup):
                 raise
             err.print(f"[bold red]错误：[/]{escape(exc.message)}")
             raise typer.Exit(exc.exit_code) from None
+        except OSError as exc:
+            # A folder that cannot be written, a disk that is full, a file another program holds open.
+            if isinstance(ctx.obj, Options) and ctx.obj.debug:
+                raise
+            err.print(f"[bold red]错误：[/]{escape(os_error_message(exc))}")
+            raise typer.Exit(2) from None
         except UsageError as exc:
             # Wrong options or arguments of a sub-command: say it in Chinese, with where to find the usage.
             sub = getattr(exc, "ctx", None)
