@@ -43,12 +43,16 @@ def test_show_town_json(runner, tmp_path, monkeypatch):
     assert data == load_templates()["town"].to_dict()
 
 
-def test_show_yaml_is_the_same_data(runner, demo_workspace):
+def test_show_yaml_is_the_template_file_and_loads_back(runner, demo_workspace):
     result = runner.invoke(app, ["-w", str(demo_workspace), "templates", "show", "helper"])
     assert result.exit_code == 0, result.output
-    data = yaml.safe_load(result.stdout)
-    assert data == load_templates()["helper"].to_dict()
-    assert len(data["tasks"]) == 7
+    assert len(yaml.safe_load(result.stdout)["tasks"]) == 7
+    copy = demo_workspace / "templates" / "helper.yaml"
+    copy.parent.mkdir(exist_ok=True)
+    copy.write_text(result.stdout, encoding="utf-8")
+    assert runner.invoke(app, ["-w", str(demo_workspace), "templates", "check", str(copy)]).exit_code == 0
+    reloaded = runner.invoke(app, ["-w", str(demo_workspace), "templates", "show", "helper", "--format", "json"])
+    assert json.loads(reloaded.stdout) == load_templates()["helper"].to_dict() | {"id": "helper"}
 
 
 def test_show_unknown_id_exits_2(runner, demo_workspace):

@@ -63,13 +63,19 @@ def show_command(
     template_id: Annotated[str, typer.Argument(metavar="ID", help="模板编号，如 town、helper。")],
     fmt: Annotated[ShowFormat, typer.Option("--format", help="输出格式：yaml 或 json。")] = ShowFormat.yaml,
 ) -> None:
-    """显示一个模板的全部内容 (show)。"""
+    """显示一个模板的全部内容 (show)：yaml 为模板文件原文（可复制到工作区 templates/ 修改），json 供脚本使用。"""
     templates = _available(ctx)
     if template_id not in templates:
         raise FupinError(f"没有编号为“{template_id}”的模板；可选：{', '.join(templates)}")
     data = templates[template_id].to_dict()
     if fmt is ShowFormat.json:
         typer.echo(to_json(data))
+        return
+    # The template file itself: saved into a workspace's templates/ it loads as it is, the way next
+    # year's checklist starts.
+    source = Path(templates[template_id].source) if templates[template_id].source else None
+    if source is not None and source.is_file():
+        typer.echo(source.read_text(encoding="utf-8").rstrip())
     else:
         typer.echo(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000).rstrip())
 
