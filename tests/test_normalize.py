@@ -252,3 +252,22 @@ def test_match_text_ignores_blanks_quotes_and_width(left: str, right: str) -> No
 @pytest.mark.parametrize(("left", "right"), [("入户走访", "入户走访。"), ("走访贫困户", "走访贫困村"), ("Abc", "abc")])
 def test_match_text_still_tells_different_texts_apart(left: str, right: str) -> None:
     assert match_text(left) != match_text(right)
+
+
+def test_a_number_typed_into_a_date_cell_is_read_as_month_and_day(tmp_path) -> None:
+    import io
+
+    import openpyxl
+    from python_calamine import CalamineWorkbook
+
+    book = openpyxl.Workbook()
+    for row, value in enumerate([11.5, 11.15, 11.1], start=1):
+        cell = book.active.cell(row, 1, value)
+        cell.number_format = 'yyyy"年"m"月"d"日"'  # the forms format 完成时间 as a date
+    buffer = io.BytesIO()
+    book.save(buffer)
+    cells = [r[0] for r in CalamineWorkbook.from_filelike(io.BytesIO(buffer.getvalue())).get_sheet_by_index(0).to_python()]
+    assert [c.year for c in cells] == [1900, 1900, 1900]  # what the reader sees: Excel's day 11
+    assert normalize_date(cells[0], YEAR) == (date(YEAR, 11, 5), "11.5", True)
+    assert normalize_date(cells[1], YEAR) == (date(YEAR, 11, 15), "11.15", True)
+    assert normalize_date(cells[2], YEAR) == (None, "11.1", False)  # 11月1日 or 11月10日: reported, not guessed

@@ -110,6 +110,15 @@ def normalize_date(value: object, year: int) -> tuple[date | None, str, bool]:
     raw = normalize_text(value)
     if value is None or (isinstance(value, str) and not _squash(raw)):
         return None, "", True
+    if isinstance(value, date) and value.year < 1901:
+        # A number typed into a date-formatted cell (the forms format 完成时间 as a date): 11.5 shows as
+        # 1900-01-11 and reads back as that date. Take the number back and read it as people meant it.
+        stamp = value if isinstance(value, datetime) else datetime.combine(value, datetime.min.time())
+        # Excel counts 1900-01-01 as day 1 and invents a 29 February 1900 (day 60).
+        epoch = datetime(1899, 12, 31) if stamp < datetime(1900, 3, 1) else datetime(1899, 12, 30)
+        number = round((stamp - epoch).total_seconds() / 86400, 6)
+        found = _date_from_number(number, year) if number < 13 else None
+        return found, f"{number:g}", found is not None
     if isinstance(value, datetime):
         return value.date(), raw, True
     if isinstance(value, date):
