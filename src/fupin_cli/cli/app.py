@@ -58,21 +58,45 @@ class FupinGroup(TyperGroup):
 
 HELP_TEXT = "显示此帮助并退出 (help)。"
 
+# The fixed words of typer's help screens, in Chinese; set only when a help screen is drawn (the module
+# that draws them costs 40 ms to import, which status and check never pay).
+HELP_SCREEN_WORDS = {
+    "ARGUMENTS_PANEL_TITLE": "参数 (arguments)",
+    "OPTIONS_PANEL_TITLE": "选项 (options)",
+    "COMMANDS_PANEL_TITLE": "命令 (commands)",
+    "ERRORS_PANEL_TITLE": "错误",
+    "DEFAULT_STRING": "[默认：{}]",
+    "ENVVAR_STRING": "[环境变量：{}]",
+    "REQUIRED_LONG_STRING": "[必填]",
+    "DEPRECATED_STRING": "（已弃用）",
+    "ABORTED_TEXT": "已中止。",
+}
+
 
 def _chinese_help(command_class: type) -> None:
-    """Give -h/--help a Chinese line in every help screen (the parser only has an English one)."""
-    original = command_class.get_help_option
-    if getattr(original, "_fupin", False):
+    """Give every help screen Chinese words: the -h/--help line and the panel titles."""
+    original_option = command_class.get_help_option
+    original_format = command_class.format_help
+    if getattr(original_option, "_fupin", False):
         return
 
     def get_help_option(self, ctx):  # type: ignore[no-untyped-def]
-        option = original(self, ctx)
+        option = original_option(self, ctx)
         if option is not None:
             option.help = HELP_TEXT
         return option
 
+    def format_help(self, ctx, formatter):  # type: ignore[no-untyped-def]
+        from typer import rich_utils
+
+        for name, text in HELP_SCREEN_WORDS.items():
+            if hasattr(rich_utils, name):
+                setattr(rich_utils, name, text)
+        return original_format(self, ctx, formatter)
+
     get_help_option._fupin = True  # type: ignore[attr-defined]
     command_class.get_help_option = get_help_option
+    command_class.format_help = format_help
 
 
 for _command_class in (TyperCommand, TyperGroup):

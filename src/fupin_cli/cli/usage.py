@@ -24,16 +24,15 @@ _DETAILS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 _WRAPPERS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"Invalid value for (?P<param>.+?): (?P<detail>.*)", re.S), "{param} 的值无效：{detail}"),
-    (re.compile(r"Missing argument '(?P<param>.+)'\.?"), "缺少参数 {param}"),
-    (re.compile(r"Missing option '(?P<param>.+)'\.?"), "缺少选项 {param}"),
-    (re.compile(r"Missing parameter: (?P<param>.+)"), "缺少参数 {param}"),
-    (re.compile(r"No such option: (?P<param>\S+)(?: Did you mean (?P<hint>.+)\?)?"), "没有选项 {param}{hint}"),
-    (re.compile(r"No such command '(?P<param>.+)'\.?"), "没有命令“{param}”"),
-    (re.compile(r"Got unexpected extra arguments? \((?P<param>.+)\)"), "多余的参数：{param}"),
-    (re.compile(r"Option '(?P<param>.+)' requires an argument\.?"), "选项 {param} 后面需要一个值"),
+    (re.compile(r"Missing argument '(?P<param>[^']+)'.*", re.S), "缺少参数 {param}"),
+    (re.compile(r"Missing option '(?P<param>[^']+)'\.?(?: Choose from:?\s*(?P<hint>.*))?", re.S), "缺少选项 {param}{hint}"),
+    (re.compile(r"Missing parameter: (?P<param>.+)", re.S), "缺少参数 {param}"),
+    (re.compile(r"No such option: (?P<param>\S+)(?: \(?(?:Did you mean|Possible options:) (?P<hint>[^)?]+)\??\)?)?.*", re.S),
+     "没有选项 {param}{hint}"),
+    (re.compile(r"No such command '(?P<param>[^']+)'\.?(?: Did you mean '?(?P<hint>[^'?]+)'?\??)?.*", re.S), "没有命令“{param}”{hint}"),
+    (re.compile(r"Got unexpected extra arguments? \((?P<param>.+)\)", re.S), "多余的参数：{param}"),
+    (re.compile(r"Option '(?P<param>[^']+)' requires an argument\.?", re.S), "选项 {param} 后面需要一个值"),
 )
-
-
 def _detail(text: str) -> str:
     for pattern, template in _DETAILS:
         match = pattern.fullmatch(text.strip())
@@ -55,6 +54,6 @@ def usage_message(english: str) -> str:
             if "detail" in groups:
                 groups["detail"] = _detail(groups["detail"])
             if groups.get("hint"):
-                groups["hint"] = f"；您是不是要用 {groups['hint']}？"
+                groups["hint"] = f"；可用的有：{' '.join(groups['hint'].split())}"
             return template.format(**groups)
     return _detail(text)
