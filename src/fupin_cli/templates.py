@@ -126,6 +126,21 @@ class Template:
         }
 
 
+def kind_of(value: object) -> str:
+    """What a YAML value is, in the words of the error messages."""
+    if value is None:
+        return "空值"
+    if isinstance(value, bool):
+        return "是/否值"
+    if isinstance(value, (int, float)):
+        return f"数字 {value}"
+    if isinstance(value, list):
+        return "列表"
+    if isinstance(value, dict):
+        return "键值对"
+    return f"“{value}”"
+
+
 def compute_version(doc: dict) -> str:
     """A short hash of everything printed on the form: title, header, columns, tasks and note."""
     printed = {k: doc.get(k) for k in ("title", "header_fields", "columns", "tasks", "note")}
@@ -150,7 +165,7 @@ class _Checker:
                 self.fail(f"{path}{key}", "缺少此项或为空")
             return ""
         if not isinstance(value, str):
-            self.fail(f"{path}{key}", f"应为文字，实际为 {type(value).__name__}")
+            self.fail(f"{path}{key}", f"应为文字，实际为{kind_of(value)}")
             return str(value)
         return value
 
@@ -172,7 +187,7 @@ def parse_template(doc: object, source: str) -> Template:
     """Validate a loaded YAML document and build the Template; FupinError lists every problem."""
     check = _Checker(source)
     if not isinstance(doc, dict):
-        raise FupinError(f"{source}: 模板应为 YAML 键值对，实际为 {type(doc).__name__}")
+        raise FupinError(f"{source}: 模板应为 YAML 键值对，实际为{kind_of(doc)}")
     tid = check.text(doc, "id", "")
     if tid and not re.fullmatch(r"[a-z][a-z0-9_]*", tid):
         check.fail("id", f"“{tid}”只能用小写英文字母、数字和下划线")
@@ -285,8 +300,16 @@ def load_template_file(path: Path) -> Template:
     except (OSError, UnicodeDecodeError) as exc:
         raise FupinError(f"{path}: 无法读取模板文件：{exc}") from None
     except yaml.YAMLError as exc:
-        raise FupinError(f"{path}: YAML 格式错误：{exc}") from None
+        raise FupinError(yaml_error_message(path, exc)) from None
     return parse_template(doc, str(path))
+
+
+def yaml_error_message(path: Path, exc: yaml.YAMLError) -> str:
+    """A YAML syntax error in Chinese: the file, the line and column, and the usual causes."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列附近" if mark is not None else "某处"
+    return (f"{path}: YAML 格式错误，{where}；请检查缩进（用空格，不要用 Tab）、冒号后的空格和成对的引号、括号"
+            f"（解析器原文：{getattr(exc, 'problem', None) or exc}）")
 
 
 def builtin_template_dir() -> Path:

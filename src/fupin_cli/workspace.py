@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from fupin_cli.errors import FupinError
-from fupin_cli.templates import Template, TextDateLoader, load_templates
+from fupin_cli.templates import Template, TextDateLoader, load_templates, yaml_error_message
 
 CONFIG_NAME = "fupin.yaml"
 _MONTH_DAY = re.compile(r"^(\d{1,2})-(\d{1,2})$")
@@ -150,7 +150,7 @@ def load_workspace(root: Path) -> Workspace:
     except (OSError, UnicodeDecodeError) as exc:
         raise FupinError(f"{path}: 无法读取：{exc}") from None
     except yaml.YAMLError as exc:
-        raise FupinError(f"{path}: YAML 格式错误：{exc}") from None
+        raise FupinError(yaml_error_message(path, exc)) from None
     return Workspace(root.resolve(), parse_campaign(doc, str(path)))
 
 
