@@ -93,9 +93,14 @@ _ERRNO_TEXT = {
 }
 
 
+def errno_text(exc: OSError) -> str:
+    """What went wrong with a file, in Chinese (the system's own words only for rare errors)."""
+    return _ERRNO_TEXT.get(exc.errno or -1, exc.strerror or "无法访问")
+
+
 def os_error_message(exc: OSError) -> str:
     """An operating-system error in Chinese, naming the path and what to do."""
-    what = _ERRNO_TEXT.get(exc.errno or -1, exc.strerror or "无法访问")
+    what = errno_text(exc)
     where = exc.filename if exc.filename is not None else ""
     return f"无法读写 {where}：{what}；请检查路径、权限和磁盘空间后重试" if where else f"文件操作失败：{what}"
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from fupin_cli.deadlines import Round, infer_round, rounds_for
-from fupin_cli.errors import Finding, make_finding
+from fupin_cli.errors import Finding, errno_text, make_finding
 from fupin_cli.forms.identity import (
     IDENTITY_MARKER,
     IDENTITY_SHEET,
@@ -499,7 +499,7 @@ def ingest_files(root: Path, files: list[Path], ctx: IngestContext, dry_run: boo
             try:
                 data = path.read_bytes()
             except OSError as exc:
-                finding = make_finding("file-unreadable", file=str(path), reason=exc.strerror or str(exc))
+                finding = make_finding("file-unreadable", file=str(path), reason=errno_text(exc))
                 outcomes.append(IngestOutcome(path, "rejected", findings=[finding]))
                 _tick(progress)
                 continue

@@ -8,6 +8,8 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fupin_cli.errors import errno_text
+
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 TEXT_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 READABLE_SUFFIXES = SPREADSHEET_SUFFIXES | TEXT_SUFFIXES
@@ -122,7 +124,7 @@ def read_file(path: Path, data: bytes | None = None) -> list[RawSheet]:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise UnreadableFile("file-unreadable", reason=str(exc)) from None
+            raise UnreadableFile("file-unreadable", reason=errno_text(exc)) from None
     from fupin_cli.safety import OLE_MAGIC, check_size, check_spreadsheet, run_contained  # safety imports us
 
     if suffix in TEXT_SUFFIXES:
