@@ -91,3 +91,21 @@ def test_charts_print_their_bars_and_rows_fit_their_text(runner: CliRunner, ws: 
                  if isinstance(c.value, str) and len(c.value) > 60 and c.column == 3]
     assert long_rows
     assert all(town.row_dimensions[r].height and town.row_dimensions[r].height > 40 for r in long_rows)
+
+
+def test_export_refuses_a_name_that_is_not_xlsx(runner: CliRunner, ws: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["-w", str(ws), "export", "--as-of", "2020-11-13", "--out", str(tmp_path / "x.csv")])
+    assert result.exit_code == 2 and ".xlsx" in result.output
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_problem_list_names_units_with_their_ids(runner: CliRunner, ws: Path, tmp_path: Path) -> None:
+    out = tmp_path / "汇总.xlsx"
+    assert runner.invoke(app, ["-w", str(ws), "export", "--town", "城关镇", "--as-of", "2020-11-13",
+                               "--out", str(out)]).exit_code == 0
+    sheet = openpyxl.load_workbook(out)["城关镇"]
+    header = next(r for r in sheet.iter_rows(values_only=True) if r[0] == "序号" and r[2] == "说明")
+    assert header[:5] == ("序号", "类别", "说明", "角色", "名称（编号）")
+    names = [r[4] for r in sheet.iter_rows(values_only=True) if isinstance(r[4], str) and r[4].startswith("王芳（")]
+    assert len(set(names)) >= 1 and all("）" in n for n in names)
+    assert sheet.row_breaks.brk  # the chart sits on its own printed page

@@ -11,6 +11,7 @@ from rich.markup import escape
 from fupin_cli.cli.app import app
 from fupin_cli.cli.status import AsOf, TownOpt, load_district
 from fupin_cli.console import out
+from fupin_cli.errors import FupinError
 
 
 @app.command("export")
@@ -23,6 +24,8 @@ def export_command(
     """导出汇总表 (export)：报送情况、任务完成率、问题清单和柱状图；不带 --town 时每镇一个工作表。"""
     from fupin_cli.render.export_xlsx import write_workbook
 
+    if out_file.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise FupinError(f"--out “{out_file}”：汇总表是 Excel 工作簿，文件名请以 .xlsx 结尾（如 {out_file.stem}.xlsx）")
     data, district = load_district(ctx, as_of, town)
     write_workbook(district, data.campaign, out_file)
     sheets = len(district.towns) + (1 if town is None else 0)

@@ -9,6 +9,7 @@ from openpyxl.cell import Cell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from fupin_cli.atomic import write_bytes_atomic
@@ -185,24 +186,28 @@ def write_town_sheet(ws: Worksheet, town: TownStatus, campaign: Campaign) -> Non
         _show_axes(chart)
         chart.add_data(Reference(ws, min_col=8, min_row=first_task - 1, max_row=last_task), titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=9, min_row=first_task, max_row=last_task))
-        chart.height = max(7.5, 0.5 * len(town.tasks))
+        chart.height = max(7.5, 0.7 * len(town.tasks))  # room for every task label
         chart.width = 24
+        chart.x_axis.tickLblSkip = 1  # every task labelled, not every second one
         row += 2
+        ws.row_breaks.append(Break(id=row - 1))  # the chart starts a printed page, never split across two
         ws.add_chart(chart, f"A{row}")
         row += int(chart.height / 0.5) + 2
+        ws.row_breaks.append(Break(id=row))
     ws.column_dimensions["I"].hidden = True
     row += 1
     _title(ws, row, f"三、问题清单（{len(town.problems)}）", last_col, size=12)
     row += 1
-    for col, text in enumerate(["序号", "类别", "角色", "名称", "村", "批次", "截止日", "说明"], 1):
+    # 说明 takes the wide column C; the unit id keeps namesakes apart.
+    for col, text in enumerate(["序号", "类别", "说明", "角色", "名称（编号）", "村", "批次", "截止日"], 1):
         _put(ws, row, col, text, header=True)
     for n, p in enumerate(town.problems, 1):
         row += 1
-        values = [n, KIND_LABELS[p.kind][0].split(" ")[-1], p.role.label, p.unit.name, p.unit.village,
-                  f"第{p.round}次" if p.round else "", p.deadline, p.message]
+        values = [n, KIND_LABELS[p.kind][0].split(" ")[-1], p.message, p.role.label,
+                  f"{p.unit.name}（{p.unit.unit_id}）", p.unit.village, f"第{p.round}次" if p.round else "", p.deadline]
         for col, value in enumerate(values, 1):
             cell = _put(ws, row, col, value)
-            if col == 7 and p.deadline:
+            if col == 8 and p.deadline:
                 cell.number_format = "yyyy-mm-dd"
     _fit_rows(ws, 3, row)
     ws.print_area = f"A1:{get_column_letter(last_col)}{row}"
