@@ -193,3 +193,17 @@ def test_a_correction_after_the_deadline_keeps_the_round_on_time(scenario) -> No
     assert first.received_at == dt.datetime(2020, 11, 6, 23, tzinfo=first.deadline.tzinfo)
     own = {t.task_id: t for t in result.tasks if t.role is Role.town}
     assert own["town-01"].answer.done_on == dt.date(2020, 11, 11)  # the answers are the correction's
+
+
+def test_a_warning_on_a_task_row_names_the_task(scenario) -> None:
+    from fupin_cli.errors import make_finding
+    from fupin_cli.record import Answer
+    from test_status_scenario import _return, at
+
+    workspace, roster, templates, returns = scenario
+    answers = [Answer(f"helper-{n:02d}", True, dt.date(2020, 11, 6), row=9 + n) for n in range(1, 8)]
+    ret = _return(roster, Role.helper, "李明", 2, at(11, 12, 9), answers,
+                  findings=(make_finding("done-without-date", row=12, column="完成时间"),))
+    result = compute_status(roster, templates, workspace.campaign, [*returns, ret], dt.date(2020, 11, 13), "城关镇")
+    [warning] = [p for p in result.problems if p.code == "done-without-date"]
+    assert warning.task_id == "helper-03" and warning.message.startswith("第 3 项任务（第 12 行）")

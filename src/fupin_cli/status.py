@@ -427,9 +427,15 @@ def unit_problems(us: UnitStatus, cutoff: dt.datetime) -> list[Problem]:
         for f in ret.findings:
             if f.code in _REDUNDANT_FINDINGS:
                 continue
-            where = f"第 {f.row} 行：" if f.row is not None else ""
+            # A warning on a task row names the task, not only the row of the file it came from.
+            task_id = next((a.task_id for a in ret.answers if f.row is not None and a.row == f.row), None)
+            number = next((t.number for t in us.template.tasks if t.id == task_id), None)
+            if number is not None:
+                where = f"第 {number} 项任务（第 {f.row} 行）："
+            else:
+                where = f"第 {f.row} 行：" if f.row is not None else ""
             found.append(Problem("warning", unit, rnd.number, rnd.day, f"{where}{f.message}",
-                                 code=f.code, severity=f.severity))
+                                 task_id=task_id or "", code=f.code, severity=f.severity))
     return found
 
 

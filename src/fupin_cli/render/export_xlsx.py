@@ -143,7 +143,8 @@ def write_town_sheet(ws: Worksheet, town: TownStatus, campaign: Campaign) -> Non
         for col, value in enumerate([Role.helper.label, "", f"{v.village}（{v.helpers}人）", "到位情况"], 1):
             _put(ws, row, col, value)
         for i, (r, n) in enumerate(zip(v.rounds, v.reported, strict=True)):
-            cell = _put(ws, row, 5 + i, f"到位 {n}/{v.helpers}")
+            suffix = f"\n{r.status.label}" if r.status in (Status.pending, Status.missing) else ""
+            cell = _put(ws, row, 5 + i, f"到位 {n}/{v.helpers}{suffix}")
             cell.fill = FILLS[r.status]
             cell.alignment = CENTER
     row += 1

@@ -61,7 +61,7 @@ def matrix_table(town: TownStatus) -> Table:
     table = Table(title="报送情况", box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
     table.add_column("角色", no_wrap=True)
     table.add_column("名称", max_width=18, overflow="ellipsis", no_wrap=True)
-    table.add_column("村/职务", max_width=14, overflow="ellipsis", no_wrap=True)
+    table.add_column("村/职务", max_width=24, overflow="ellipsis", no_wrap=True)
     for n in range(1, width + 1):
         table.add_column(f"第{n}次", no_wrap=True)
     previous: Role | None = None
@@ -80,7 +80,8 @@ def matrix_table(town: TownStatus) -> Table:
     for v in town.villages:
         cells = []
         for r, n in zip(v.rounds, v.reported, strict=True):
-            cells.append(Text(f"到位 {n}/{v.helpers}", style=SYMBOLS[r.status][1]))
+            symbol, style = SYMBOLS[r.status]
+            cells.append(Text(f"{symbol} 到位 {n}/{v.helpers}", style=style))
         cells += [Text("")] * (width - len(cells))
         table.add_row(Role.helper.label, f"{v.village}（{v.helpers}人）", "", *cells)
     table.caption = "截止日：" + "；".join(_deadlines(town))
