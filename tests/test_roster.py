@@ -193,6 +193,8 @@ REFUSALS = {
     "several": ([HELPER_HEADER, ["韦二", "区财政局", "无此镇", "东岭村", "1", "1"], GOOD,
                  ["韦三", "区财政局", "龙潭镇", "东岭村", "1", "2"]],
                 [("unknown-town", 2), ("unknown-village", 4)]),
+    "all-at-once": ([HELPER_HEADER, ["韦二", "区财政局", "无此镇", "东岭村", "1", "1"], GOOD, GOOD],
+                    [("unknown-town", 2), ("duplicate-unit", 4)]),
 }
 
 

@@ -326,25 +326,29 @@ class ImportResult:
         return not self.findings
 
 
-def merge_units(roster: Roster, role: Role, incoming: list[tuple[int, Unit]], source: str,
-                replace_all: bool = False) -> ImportResult:
-    """Merge imported units into the roster: same unit keeps its id, namesakes get distinct ids."""
-    result = ImportResult(role)
+def duplicate_findings(incoming: list[tuple[int, Unit]], source: str) -> list[Finding]:
+    """Rows that repeat a unit (same name, place, phone and work unit) or a region code of another place."""
+    findings = []
     seen: dict[tuple[str, ...], int] = {}
+    codes: dict[str, str] = {}
     for row, unit in incoming:
         key = identity_key(unit)
         if key in seen:
-            result.findings.append(make_finding("duplicate-unit", file=source, row=row, value=unit.name,
-                                                other_row=seen[key]))
+            findings.append(make_finding("duplicate-unit", file=source, row=row, value=unit.name, other_row=seen[key]))
         else:
             seen[key] = row
-    codes: dict[str, str] = {}
-    for row, unit in incoming:
         if unit.code and unit.role in (Role.town, Role.village):
             if unit.code in codes and codes[unit.code] != unit.name:
-                result.findings.append(make_finding("duplicate-code", file=source, row=row, value=unit.code,
-                                                    other=codes[unit.code]))
+                findings.append(make_finding("duplicate-code", file=source, row=row, value=unit.code,
+                                             other=codes[unit.code]))
             codes[unit.code] = unit.name
+    return findings
+
+
+def merge_units(roster: Roster, role: Role, incoming: list[tuple[int, Unit]], source: str,
+                replace_all: bool = False) -> ImportResult:
+    """Merge imported units into the roster: same unit keeps its id, namesakes get distinct ids."""
+    result = ImportResult(role, findings=duplicate_findings(incoming, source))
     if result.findings:
         return result
     existing = list(roster.of(role))
@@ -412,8 +416,9 @@ def import_roster(root: Path, path: Path, role: Role, replace_all: bool = False,
     if sheet is None:
         return ImportResult(role, findings=[make_finding("empty-table", file=source)])
     parsed, findings = parse_roster_rows(sheet.rows, role, roster, source)
-    if findings:
-        return ImportResult(role, findings=findings)
+    if findings:  # report every problem of the file at once, duplicates included
+        findings += duplicate_findings(parsed, source)
+        return ImportResult(role, findings=sorted(findings, key=lambda f: (f.row or 0, f.code)))
     if not parsed:
         return ImportResult(role, findings=[make_finding("empty-table", file=source)])
     result = merge_units(roster, role, parsed, source, replace_all)
