@@ -126,7 +126,10 @@ def main() -> None:
             continue  # never reported
         received = at(7, 9) if i % 7 == 3 else at(rng.choice([5, 6]), rng.randint(8, 20))
         answers = [(a, "已完成，见台账" if a == "是" else "正在核对") for a, _ in answers_for(4, "", 0.75)]
-        add(cadre.unit_id, "村干部", f"{cadre.village}-{cadre.name}-第1次", received, answers, "11月6日",
+        if i == 4:
+            answers[1] = ("差不多", "基本完成")  # an answer that is neither 是 nor 否: a warning, never counted done
+        add(cadre.unit_id, "村干部", f"{cadre.village}-{cadre.name}-第1次", received, answers,
+            "" if i == 10 else "11月6日",  # 时间 left blank: a warning
             "xlsx" if i % 4 == 0 else "csv", round_number=1)
         if i % 2 == 0:
             add(cadre.unit_id, "村干部", f"{cadre.village}-{cadre.name}-第2次", at(9, rng.randint(8, 20)),
@@ -138,7 +141,11 @@ def main() -> None:
         received = at(8, 10) if i % 10 == 4 else at(rng.choice([6, 7]), rng.randint(8, 21))
         answers = answers_for(7, f"11月{min(received.day, 7) - (i % 2)}日", 0.85)
         if i == 2:
-            answers[0] = ("是", "")
+            answers[0] = ("是", "")  # 是 without a date
+        if i == 7:
+            answers[3] = ("是", "11月28日")  # a date after the return was received
+        if i == 13:
+            answers[5] = ("√", "2019年11月5日")  # the wrong year
         suffix = f"-{helper.unit_id}" if helper.name == "王芳" else ""
         add(helper.unit_id, f"帮扶责任人/{helper.village}", f"{helper.name}{suffix}", received, answers,
             f"2020.11.{received.day}", "xlsx" if i % 5 == 0 else "csv", round_number=1)

@@ -25,6 +25,6 @@ def init_command(
     created = init_workspace(directory, example=example, name=name, district=district, year=year)
     out.print(f"已创建工作区：{escape(str(directory))}（{len(created)} 个文件）")
     if example:
-        out.print(f"试试：fupin -w {escape(str(directory))} roster list")
+        out.print(f"试试：fupin -w {escape(str(directory))} status --town 城关镇 --as-of 2020-11-10")
     else:
         out.print("下一步：fupin roster import 花名册.xlsx --role town（依次导入镇、村、帮扶单位、领导、村干部、帮扶责任人）")

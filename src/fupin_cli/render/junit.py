@@ -18,7 +18,7 @@ def junit_xml(report: CheckReport) -> str:
         suite = suites.get(case.town)
         if suite is None:
             suite = ET.SubElement(root, "testsuite", name=case.town, tests="0", failures="0", skipped="0",
-                                  timestamp=report.as_of.isoformat())
+                                  timestamp=f"{report.as_of.isoformat()}T23:59:59")  # as of the end of that day
             suites[case.town] = suite
         unit = case.unit.unit
         element = ET.SubElement(suite, "testcase", classname=f"{case.town}.{unit.role.value}",
