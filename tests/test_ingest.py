@@ -356,3 +356,13 @@ def test_an_unreadable_record_missing_from_the_index_does_not_stop_status(demo_w
         assert result.exit_code in (0, 1), (args, result.output)
     doctor = runner.invoke(app, ["-w", str(demo_workspace), "doctor"])
     assert doctor.exit_code == 1 and "0000000000000000" in doctor.output
+
+
+def test_a_duplicate_says_whose_return_it_already_is(demo_workspace, town):
+    path = put(demo_workspace, "cg.csv", csv_bytes(return_rows(town, "城关镇")))
+    copy = put(demo_workspace, "cg-copy.csv", path.read_bytes())
+    first, again = run(demo_workspace, path, copy)
+    assert (first.status, again.status) == ("accepted", "duplicate")
+    assert again.record.unit_id == first.record.unit_id
+    [later] = run(demo_workspace, path)
+    assert later.status == "duplicate" and later.record.name == "城关镇" and later.record.round == 1

@@ -486,7 +486,7 @@ def ingest_files(root: Path, files: list[Path], ctx: IngestContext, dry_run: boo
     With `keep_answers=False` an outcome's record drops its answers once stored, so memory stays flat
     over a batch of thousands (the answers are in the store).
     """
-    from fupin_cli.store import StoreWriter, has_return, store_lock
+    from fupin_cli.store import StoreWriter, has_return, store_lock, stored_summary
 
     outcomes: list[IngestOutcome] = []
     seen: set[str] = set()
@@ -505,7 +505,8 @@ def ingest_files(root: Path, files: list[Path], ctx: IngestContext, dry_run: boo
                 continue
             sha = hashlib.sha256(data).hexdigest()
             if sha in seen or has_return(root, sha):
-                outcomes.append(IngestOutcome(path, "duplicate", sha256=sha))
+                # Say whose return it already is (from the store; a dry run has not stored this batch).
+                outcomes.append(IngestOutcome(path, "duplicate", record=stored_summary(root, sha), sha256=sha))
                 _tick(progress)
                 continue
             outcome = ingest_bytes(path, data, ctx, sha256=sha)

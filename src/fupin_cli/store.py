@@ -253,6 +253,12 @@ def iter_returns(root: Path, unit_ids: set[str] | None = None) -> Iterator[Retur
             yield record
 
 
+def stored_summary(root: Path, sha256: str) -> Return | None:
+    """The stored return with these bytes, without its answers (to say whose a duplicate file is)."""
+    record = _readable_record(root, return_id_for(sha256))
+    return replace(record, answers=()) if record is not None else None
+
+
 def _readable_record(root: Path, return_id: str) -> Return | None:
     """A record from records/, or None when it cannot be read (`fupin doctor` reports it)."""
     try:
