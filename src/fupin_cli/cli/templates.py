@@ -13,9 +13,11 @@ from rich.table import Table
 
 from fupin_cli.cli.app import app, options
 from fupin_cli.console import err, out
+from fupin_cli.deadlines import month_day, rounds_for
 from fupin_cli.errors import FupinError
 from fupin_cli.render.jsonout import to_json
 from fupin_cli.templates import Template, builtin_template_dir, load_template_file, load_templates
+from fupin_cli.workspace import Campaign
 
 templates_app = typer.Typer(help="工作任务清单模板 (templates)：查看与校验。", no_args_is_help=True)
 app.add_typer(templates_app, name="templates")
@@ -26,18 +28,21 @@ class ShowFormat(str, Enum):
     json = "json"
 
 
-def _available(ctx: typer.Context) -> dict[str, Template]:
+def _available(ctx: typer.Context) -> tuple[dict[str, Template], Campaign | None]:
+    """The templates in force, and the campaign whose deadlines apply (none outside a workspace)."""
     opts = options(ctx)
     try:
         workspace = opts.open()
     except FupinError:
         if opts.workspace is not None:
             raise
-        return load_templates()  # outside a workspace: the built-in templates
-    return workspace.templates()
+        return load_templates(), None  # outside a workspace: the built-in templates
+    return workspace.templates(), workspace.campaign
 
 
-def _rounds(template: Template) -> str:
+def _rounds(template: Template, campaign: Campaign | None) -> str:
+    if campaign is not None:  # this workspace's dates, overrides and assessment start applied
+        return "、".join(month_day(r.day) for r in rounds_for(template, campaign))
     return "、".join("核验前一天" if r.deadline == "before_assessment" else _month_day(r.deadline) for r in template.rounds)
 
 
@@ -48,12 +53,13 @@ def _month_day(text: str) -> str:
 
 @templates_app.command("list")
 def list_command(ctx: typer.Context) -> None:
-    """列出模板 (list)：编号、附件、标题、任务数、报送批次。"""
+    """列出模板 (list)：编号、附件、标题、任务数、报送批次（在工作区中按本工作区的截止日）。"""
     table = Table(title="工作任务清单模板")
     for header in ("编号 id", "附件", "标题", "任务", "报送批次 (rounds)"):
         table.add_column(header)
-    for t in _available(ctx).values():
-        table.add_row(t.id, f"附件{t.attachment}", t.title, str(len(t.tasks)), _rounds(t))
+    templates, campaign = _available(ctx)
+    for t in templates.values():
+        table.add_row(t.id, f"附件{t.attachment}", t.title, str(len(t.tasks)), _rounds(t, campaign))
     out.print(table)
 
 
@@ -64,7 +70,7 @@ def show_command(
     fmt: Annotated[ShowFormat, typer.Option("--format", help="输出格式：yaml 或 json。")] = ShowFormat.yaml,
 ) -> None:
     """显示一个模板的全部内容 (show)：yaml 为模板文件原文（可复制到工作区 templates/ 修改），json 供脚本使用。"""
-    templates = _available(ctx)
+    templates, _campaign = _available(ctx)
     if template_id not in templates:
         raise FupinError(f"没有编号为“{template_id}”的模板；可选：{', '.join(templates)}")
     data = templates[template_id].to_dict()
