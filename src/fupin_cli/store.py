@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import gc
 import json
 import os
@@ -13,6 +12,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import BinaryIO
 
 from fupin_cli.atomic import fsync_dir, sync_all, write_bytes_atomic
 from fupin_cli.errors import FupinError
@@ -34,6 +34,23 @@ def stored_file_name(sha256: str, suffix: str) -> str:
     return f"{sha256}{suffix.lower()}"
 
 
+# The lock is the operating system's: released by the kernel when the holder exits, even after kill -9.
+_BUSY = {errno.EAGAIN, errno.EACCES, getattr(errno, "EDEADLK", -1), getattr(errno, "EDEADLOCK", -1)}
+
+if os.name == "nt":  # the clerks' Windows PCs
+    import msvcrt
+
+    def _lock_nowait(handle: BinaryIO) -> None:
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+
+else:
+    import fcntl
+
+    def _lock_nowait(handle: BinaryIO) -> None:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
 @contextlib.contextmanager
 def store_lock(root: Path, wait_seconds: float = 30.0) -> Iterator[None]:
     """Hold the store's lock; a second ingest waits up to `wait_seconds`, then stops with a clear message."""
@@ -44,10 +61,10 @@ def store_lock(root: Path, wait_seconds: float = 30.0) -> Iterator[None]:
         deadline = time.monotonic() + wait_seconds
         while True:
             try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                _lock_nowait(handle)
                 break
             except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                if exc.errno not in _BUSY:
                     raise
                 if time.monotonic() >= deadline:
                     raise FupinError(
