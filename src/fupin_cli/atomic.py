@@ -60,11 +60,13 @@ def sync_all(paths: list[Path]) -> None:
         return
     for path in paths:
         try:
-            fd = os.open(path, os.O_RDONLY)
+            fd = os.open(path, os.O_RDWR)  # Windows flushes only through a handle opened for writing
         except OSError:
             continue
         try:
             os.fsync(fd)
+        except OSError:
+            pass  # best effort: the rename already made the file whole
         finally:
             os.close(fd)
     for folder in {p.parent for p in paths}:
