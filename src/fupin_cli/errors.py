@@ -82,8 +82,8 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
 
 _ERRNO_TEXT = {
     errno.ENOENT: "路径不存在",
-    errno.EACCES: "没有权限",
-    errno.EPERM: "没有权限",
+    errno.EACCES: "没有权限（文件是否正在 Excel 或 WPS 中打开？请先关闭）",
+    errno.EPERM: "没有权限（文件是否正在 Excel 或 WPS 中打开？请先关闭）",
     errno.ENOSPC: "磁盘已满",
     errno.EROFS: "只读的文件系统",
     errno.EISDIR: "这是一个文件夹",
