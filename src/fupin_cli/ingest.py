@@ -214,13 +214,10 @@ def match_unit(roster: Roster, template: Template, name: str) -> list[Unit]:
     return [u for u in roster.of(template.role) if normalize_name(u.name) == key]
 
 
-def ingest_bytes(path: Path, data: bytes, ctx: IngestContext, known: set[str] | None = None,
-                 sha256: str | None = None) -> IngestOutcome:
+def ingest_bytes(path: Path, data: bytes, ctx: IngestContext, sha256: str | None = None) -> IngestOutcome:
     """Check one returned file and build its record; nothing is written here."""
     sha = sha256 or hashlib.sha256(data).hexdigest()
     source = str(path)
-    if known is not None and sha in known:
-        return IngestOutcome(path, "duplicate", sha256=sha)
     found = _Located(source)
     try:
         sheets = read_file(path, data)
@@ -254,7 +251,7 @@ def ingest_bytes(path: Path, data: bytes, ctx: IngestContext, known: set[str] | 
         found.add("round-out-of-range", value=number, count=len(rounds), template=template.title)
         return IngestOutcome(path, "rejected", findings=found.items, sha256=sha)
     _check_answers(answers, template, rounds[number - 1], ctx, found)
-    _check_header(header, template, table_row, found)
+    _check_header(header, template, found)
     record = Return(
         return_id=return_id_for(sha), role=template.role.value, unit_id=unit.unit_id, name=unit.name,
         town=unit.town, village=unit.village, template_id=template.id, template_version=template.version,
@@ -436,8 +433,7 @@ def _check_answers(answers: list[Answer], template: Template, current: Round, ct
                       round=current.number, deadline=current.day.isoformat())
 
 
-def _check_header(header: dict[str, tuple[str, int, int]], template: Template, table_row: int,
-                  found: _Located) -> None:
+def _check_header(header: dict[str, tuple[str, int, int]], template: Template, found: _Located) -> None:
     unit_field = template.header("unit")
     if unit_field and not header.get("unit", ("",))[0]:
         row = header.get("unit", ("", None, None))[1]
