@@ -27,21 +27,9 @@ class Violation:
 
     def to_dict(self) -> dict:
         """The violation as in `check --format json` (DESIGN §9)."""
-        p = self.problem
-        return {
-            "kind": self.kind,
-            "role": p.unit.role.value,
-            "unit_id": p.unit.unit_id,
-            "name": p.unit.name,
-            "town": p.unit.town,
-            "village": p.unit.village,
-            "round": p.round,
-            "deadline": p.deadline.isoformat() if p.deadline else None,
-            "task_id": p.task_id or None,
-            "code": p.code or p.kind,
-            "failing": self.failing,
-            "message": p.message,
-        }
+        # The problem's own fields, with check's kind (done_late reported as a warning) and the verdict.
+        return {**self.problem.to_dict(), "kind": self.kind, "code": self.problem.code or self.problem.kind,
+                "failing": self.failing}
 
 
 @dataclass(frozen=True)
