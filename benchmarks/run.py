@@ -125,9 +125,10 @@ def roster_tables(scale: float, seed: int) -> dict[str, list[dict[str, str]]]:
 
 def build_workspace(ws: Path, scale: float, seed: int) -> dict[str, int]:
     """A new workspace holding the synthetic roster, imported through fupin's own roster import."""
-    from fupin_cli.glossary import Role
-    from fupin_cli.roster import ROSTER_COLUMNS, import_roster
-    from fupin_cli.scaffold import init_workspace
+    from fupin_cli.intake.roster_import import import_roster
+    from fupin_cli.model.glossary import Role
+    from fupin_cli.model.roster import ROSTER_COLUMNS
+    from fupin_cli.store.scaffold import init_workspace
 
     init_workspace(ws, name="云溪区2020年脱贫攻坚“四合一”考核迎检工作（压力测试）", district="云溪区", year=2020)
     source = ws.parent / "roster_source"
@@ -257,10 +258,10 @@ def fill_xlsx(form: Path, template, rounds: list[int], rng: random.Random, targe
 
 def write_returns(ws: Path, inbox_dir: Path, scratch: Path, seed: int, scale: float, with_xls: bool) -> Inbox:
     """Fill the generated forms: one return per unit per round, most CSV, some XLSX, a few XLS."""
-    from fupin_cli.deadlines import rounds_for
     from fupin_cli.forms.generate import plan_forms
-    from fupin_cli.roster import load_roster
-    from fupin_cli.workspace import load_workspace
+    from fupin_cli.model.deadlines import rounds_for
+    from fupin_cli.model.workspace import load_workspace
+    from fupin_cli.store.roster_file import load_roster
 
     rng = random.Random(seed + 1)
     workspace = load_workspace(ws)
@@ -637,8 +638,8 @@ def main(argv: list[str] | None = None) -> int:
 def run_all(root: Path, saved: dict, args: argparse.Namespace) -> list[Measure]:
     """Every measurement of the issue, then the table and RESULTS.md."""
     from fupin_cli.forms.generate import plan_forms
-    from fupin_cli.roster import load_roster
-    from fupin_cli.workspace import load_workspace
+    from fupin_cli.model.workspace import load_workspace
+    from fupin_cli.store.roster_file import load_roster
 
     ws, scratch, fupin, repeat = root / "ws", root / "scratch", args.fupin, args.repeat
     csv_files = [root / p for p in saved["csv"]]

@@ -19,10 +19,10 @@ import openpyxl
 
 from fupin_cli.forms.generate import FormWriter, plan_forms
 from fupin_cli.forms.xlsx import workbook_bytes
-from fupin_cli.glossary import Role
-from fupin_cli.ingest import IngestContext, ingest_files
-from fupin_cli.roster import load_roster
-from fupin_cli.workspace import load_workspace
+from fupin_cli.intake.ingest import IngestContext, ingest_files
+from fupin_cli.model.glossary import Role
+from fupin_cli.model.workspace import load_workspace
+from fupin_cli.store.roster_file import load_roster
 
 DEMO = Path(__file__).resolve().parent / "demo"
 TZ = dt.timezone(dt.timedelta(hours=8))

@@ -7,7 +7,7 @@ import io
 from collections.abc import Sequence
 
 from fupin_cli.forms.identity import FormIdentity
-from fupin_cli.templates import Template
+from fupin_cli.model.templates import Template
 
 
 def return_rows(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import openpyxl
 
-from fupin_cli.normalize import match_text
+from fupin_cli.intake.normalize import match_text
 
 DONE = "是否完成"
 DATE = "完成时间"

@@ -48,10 +48,10 @@ def test_one_town(runner: CliRunner, ws: Path, tmp_path: Path) -> None:
 def test_formula_like_text_stays_text(ws: Path, tmp_path: Path) -> None:
     import datetime as dt
 
+    from fupin_cli.count.status import compute_status
+    from fupin_cli.model.workspace import load_workspace
     from fupin_cli.render.export_xlsx import build_workbook
-    from fupin_cli.roster import load_roster
-    from fupin_cli.status import compute_status
-    from fupin_cli.workspace import load_workspace
+    from fupin_cli.store.roster_file import load_roster
 
     workspace = load_workspace(ws)
     cadres = ws / "roster" / "cadres.csv"

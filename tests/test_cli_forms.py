@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 from fupin_cli.cli import app
 from fupin_cli.forms.generate import plan_forms, safe_file_name
 from fupin_cli.forms.identity import IDENTITY_SHEET
-from fupin_cli.glossary import Role
-from fupin_cli.roster import load_roster
-from fupin_cli.workspace import load_workspace
+from fupin_cli.model.glossary import Role
+from fupin_cli.model.workspace import load_workspace
+from fupin_cli.store.roster_file import load_roster
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo"
 RUNNER = CliRunner()

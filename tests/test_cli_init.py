@@ -8,8 +8,9 @@ from pathlib import Path
 import yaml
 
 from fupin_cli.cli import app
-from fupin_cli.roster import ROSTER_FILES, load_roster
-from fupin_cli.workspace import load_workspace
+from fupin_cli.model.roster import ROSTER_FILES
+from fupin_cli.model.workspace import load_workspace
+from fupin_cli.store.roster_file import load_roster
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from fupin_cli.cli import app
-from fupin_cli.glossary import Role
-from fupin_cli.roster import load_roster
+from fupin_cli.model.glossary import Role
+from fupin_cli.store.roster_file import load_roster
 
 
 def _list(runner, root, *args):

@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from fupin_cli.cli import app
-from fupin_cli.roster import load_roster
-from fupin_cli.status import compute_status
-from fupin_cli.store import load_returns
+from fupin_cli.count.status import compute_status
+from fupin_cli.store.archive import load_returns
+from fupin_cli.store.roster_file import load_roster
 from test_status_scenario import store_scenario
 
 
@@ -51,7 +51,7 @@ def test_fits_100_columns(runner: CliRunner, ws: Path, monkeypatch: pytest.Monke
 def test_json_equals_core(runner: CliRunner, ws: Path) -> None:
     result = run(runner, ws, "status", "--town", "城关镇", "--as-of", "2020-11-13", "--format", "json")
     assert result.exit_code == 0
-    from fupin_cli.workspace import load_workspace
+    from fupin_cli.model.workspace import load_workspace
 
     workspace = load_workspace(ws)
     core = compute_status(load_roster(ws), workspace.templates(), workspace.campaign, load_returns(ws),

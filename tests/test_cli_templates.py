@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from fupin_cli.cli import app
-from fupin_cli.templates import load_templates
+from fupin_cli.model.templates import load_templates
 
 
 def test_list_outside_a_workspace(runner, tmp_path, monkeypatch):

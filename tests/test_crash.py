@@ -16,12 +16,12 @@ import pytest
 
 from filled import fill_file
 from fupin_cli.cli import app
-from fupin_cli.doctor import check_store
 from fupin_cli.forms.generate import plan_forms, write_forms
-from fupin_cli.ingest import IngestContext, ingest_files
-from fupin_cli.roster import load_roster
-from fupin_cli.store import load_returns
-from fupin_cli.workspace import load_workspace
+from fupin_cli.intake.ingest import IngestContext, ingest_files
+from fupin_cli.model.workspace import load_workspace
+from fupin_cli.store.archive import load_returns
+from fupin_cli.store.doctor import check_store
+from fupin_cli.store.roster_file import load_roster
 
 RECEIVED = "2020-11-06"
 

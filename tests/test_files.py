@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from fupin_cli.atomic import write_bytes_atomic
 from fupin_cli.cli import app
+from fupin_cli.store.atomic import write_bytes_atomic
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")

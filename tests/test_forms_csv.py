@@ -9,8 +9,8 @@ import pytest
 
 from fupin_cli.forms.csv import form_csv
 from fupin_cli.forms.identity import FORM_CODE_LABEL, IDENTITY_MARKER, FormIdentity, identity_from_line
-from fupin_cli.safecell import neutralize
-from fupin_cli.templates import load_templates
+from fupin_cli.model.templates import load_templates
+from fupin_cli.model.text import neutralize
 
 TEMPLATES = load_templates()
 

@@ -14,9 +14,9 @@ from openpyxl.utils.datetime import to_excel
 from fupin_cli.forms.generate import FormJob, plan_forms, write_forms
 from fupin_cli.forms.identity import FORM_CODE_LABEL, IDENTITY_SHEET, identity_from_pairs
 from fupin_cli.forms.xlsx import XlsxPrototype, date_bounds, form_xlsx
-from fupin_cli.glossary import Role
-from fupin_cli.roster import load_roster
-from fupin_cli.workspace import load_workspace
+from fupin_cli.model.glossary import Role
+from fupin_cli.model.workspace import load_workspace
+from fupin_cli.store.roster_file import load_roster
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo"
 

@@ -16,12 +16,13 @@ from hypothesis import strategies as st
 
 from filled import fill_xlsx
 from fupin_cli.forms.generate import FormWriter, plan_forms
-from fupin_cli.glossary import Role
-from fupin_cli.ingest import IngestContext, ingest_bytes
-from fupin_cli.normalize import match_text, normalize_date, normalize_done, normalize_text
-from fupin_cli.readers import UnreadableFile, cell_text, read_file
-from fupin_cli.roster import load_roster, normalize_name
-from fupin_cli.workspace import load_workspace
+from fupin_cli.intake.ingest import IngestContext, ingest_bytes
+from fupin_cli.intake.normalize import match_text, normalize_date, normalize_done, normalize_text
+from fupin_cli.intake.readers import UnreadableFile, read_file
+from fupin_cli.model.glossary import Role
+from fupin_cli.model.text import cell_text, normalize_name
+from fupin_cli.model.workspace import load_workspace
+from fupin_cli.store.roster_file import load_roster
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

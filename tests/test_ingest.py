@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from fill import csv_bytes, return_rows, xlsx_bytes
-from fupin_cli import store
 from fupin_cli.forms.identity import FormIdentity
-from fupin_cli.glossary import Role
-from fupin_cli.ingest import IngestContext, ingest_files
-from fupin_cli.roster import load_roster
-from fupin_cli.store import load_returns
-from fupin_cli.workspace import load_workspace
+from fupin_cli.intake.ingest import IngestContext, ingest_files
+from fupin_cli.model.glossary import Role
+from fupin_cli.model.workspace import load_workspace
+from fupin_cli.store import archive as store
+from fupin_cli.store.archive import load_returns
+from fupin_cli.store.roster_file import load_roster
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 RECEIVED = dt.datetime(2020, 11, 6, 18, 0, tzinfo=TZ)
@@ -102,7 +102,7 @@ def test_namesakes_are_ambiguous_until_unit_is_given(demo_workspace):
 
 def test_formula_like_names_survive_the_round_trip(demo_workspace, tmp_path):
     from fupin_cli.forms.csv import form_csv
-    from fupin_cli.roster import import_roster
+    from fupin_cli.intake.roster_import import import_roster
 
     source = tmp_path / "aid.csv"
     source.write_text("帮扶单位,所在镇,挂点村,负责人,联系电话\n=1+1扶贫办,城关镇,东岭村,@张三,+86 13900000000\n",
@@ -292,8 +292,8 @@ def test_cli_ingest_and_returns_list(runner, demo_workspace, town):
 
 
 def test_a_large_batch_lists_only_the_files_needing_attention(tmp_path):
-    from fupin_cli.errors import make_finding
-    from fupin_cli.ingest import IngestOutcome
+    from fupin_cli.intake.ingest import IngestOutcome
+    from fupin_cli.model.problems import make_finding
     from fupin_cli.render.returns import ingest_table
 
     outcomes = [IngestOutcome(tmp_path / f"{i}.csv", "accepted") for i in range(250)]

@@ -11,9 +11,9 @@ import openpyxl
 import pytest
 
 from fupin_cli.forms.generate import FormWriter, plan_forms
-from fupin_cli.ingest import IngestContext, ingest_files
-from fupin_cli.roster import load_roster
-from fupin_cli.workspace import load_workspace
+from fupin_cli.intake.ingest import IngestContext, ingest_files
+from fupin_cli.model.workspace import load_workspace
+from fupin_cli.store.roster_file import load_roster
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 RECEIVED = dt.datetime(2020, 11, 20, 9, tzinfo=TZ)

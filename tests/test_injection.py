@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from fupin_cli.cli import app
 from fupin_cli.forms.generate import plan_forms, write_forms
-from fupin_cli.roster import load_roster
-from fupin_cli.safecell import needs_neutralizing, neutralize
-from fupin_cli.workspace import load_workspace
+from fupin_cli.model.text import needs_neutralizing, neutralize
+from fupin_cli.model.workspace import load_workspace
+from fupin_cli.store.roster_file import load_roster
 
 RISKY = ["=1+1", "@SUM(A1)", "+86 139 0771 0101", "－1", "-2+3", "＝HYPERLINK(\"x\")", "＋1", "＠A1",
          "\t=1", "\r=1", "\n=1", "=cmd|' /C calc'!A0"]

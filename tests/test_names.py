@@ -15,10 +15,12 @@ from hypothesis import strategies as st
 from fill import return_rows, xlsx_bytes
 from filled import fill_xlsx
 from fupin_cli.forms.generate import _RESERVED, NAME_LIMIT, plan_forms, safe_file_name, write_forms
-from fupin_cli.glossary import Role
-from fupin_cli.ingest import IngestContext, ingest_bytes
-from fupin_cli.roster import import_roster, load_roster, normalize_name
-from fupin_cli.workspace import load_workspace
+from fupin_cli.intake.ingest import IngestContext, ingest_bytes
+from fupin_cli.intake.roster_import import import_roster
+from fupin_cli.model.glossary import Role
+from fupin_cli.model.text import normalize_name
+from fupin_cli.model.workspace import load_workspace
+from fupin_cli.store.roster_file import load_roster
 
 HOSTILE = [
     "../../evil", "..\\..\\evil", "/etc/passwd", "C:\\Windows\\x", "a:b*c?d\"e<f>g|h", "CON", "nul", "COM1",

@@ -11,9 +11,9 @@ import openpyxl
 import pytest
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
 
-from fupin_cli.glossary import DONE_NO, DONE_YES
-from fupin_cli.normalize import match_text, normalize_date, normalize_done, normalize_text
-from fupin_cli.readers import read_file
+from fupin_cli.intake.normalize import match_text, normalize_date, normalize_done, normalize_text
+from fupin_cli.intake.readers import read_file
+from fupin_cli.model.glossary import DONE_NO, DONE_YES
 
 YEAR = 2020
 NOV5 = date(2020, 11, 5)

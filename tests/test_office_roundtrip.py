@@ -20,10 +20,10 @@ import pytest
 from filled import fill_xlsx
 from fupin_cli.forms.generate import FormWriter, plan_forms
 from fupin_cli.forms.identity import IDENTITY_SHEET
-from fupin_cli.glossary import Role
-from fupin_cli.ingest import IngestContext, ingest_bytes, ingest_files
-from fupin_cli.roster import load_roster
-from fupin_cli.workspace import load_workspace
+from fupin_cli.intake.ingest import IngestContext, ingest_bytes, ingest_files
+from fupin_cli.model.glossary import Role
+from fupin_cli.model.workspace import load_workspace
+from fupin_cli.store.roster_file import load_roster
 
 pytestmark = pytest.mark.office
 

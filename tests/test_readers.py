@@ -11,8 +11,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from fupin_cli.normalize import normalize_date, normalize_done, normalize_text
-from fupin_cli.readers import RawSheet, UnreadableFile, read_file, read_text_file
+from fupin_cli.intake.normalize import normalize_date, normalize_done, normalize_text
+from fupin_cli.intake.readers import RawSheet, UnreadableFile, read_file, read_text_file
 
 # Key lines padded with trailing commas as Excel writes them, a quoted field with a comma and a line break.
 ROWS = [

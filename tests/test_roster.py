@@ -10,8 +10,10 @@ import openpyxl
 import pytest
 
 from fupin_cli.cli import app
-from fupin_cli.glossary import Role
-from fupin_cli.roster import ROSTER_FILES, import_roster, load_roster
+from fupin_cli.intake.roster_import import import_roster
+from fupin_cli.model.glossary import Role
+from fupin_cli.model.roster import ROSTER_FILES
+from fupin_cli.store.roster_file import load_roster
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo"
 
@@ -274,7 +276,7 @@ def test_namesakes_get_distinct_stable_ids(runner, empty_workspace, tmp_path):
 
 
 def test_namesake_ids_do_not_depend_on_row_order_in_a_fresh_roster(runner, tmp_path):
-    from fupin_cli.scaffold import init_workspace
+    from fupin_cli.store.scaffold import init_workspace
 
     seen = []
     for n, rows in enumerate([NAMESAKES, [NAMESAKES[0], NAMESAKES[2], NAMESAKES[3], NAMESAKES[1]]]):

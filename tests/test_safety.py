@@ -17,12 +17,12 @@ import openpyxl
 import pytest
 
 from fupin_cli.forms.generate import FormWriter, plan_forms
-from fupin_cli.glossary import Role
-from fupin_cli.ingest import IngestContext, collect_files, ingest_bytes, ingest_files
-from fupin_cli.readers import UnreadableFile, read_file
-from fupin_cli.roster import load_roster
-from fupin_cli.safety import MAX_COLUMNS, MAX_ROWS, OLE_MAGIC, check_spreadsheet
-from fupin_cli.workspace import load_workspace
+from fupin_cli.intake.ingest import IngestContext, collect_files, ingest_bytes, ingest_files
+from fupin_cli.intake.readers import UnreadableFile, read_file
+from fupin_cli.intake.safety import MAX_COLUMNS, MAX_ROWS, OLE_MAGIC, check_spreadsheet
+from fupin_cli.model.glossary import Role
+from fupin_cli.model.workspace import load_workspace
+from fupin_cli.store.roster_file import load_roster
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 RECEIVED = dt.datetime(2020, 11, 6, 18, 0, tzinfo=TZ)
@@ -431,7 +431,7 @@ def _grab(data: bytes) -> bytes:
 
 
 def test_contained_reader_limits_time_memory_and_crashes() -> None:
-    from fupin_cli.safety import run_contained
+    from fupin_cli.intake.safety import run_contained
 
     started = time.monotonic()
     with pytest.raises(UnreadableFile) as caught:

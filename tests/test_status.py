@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from fupin_cli.errors import FupinError
-from fupin_cli.glossary import Role, Status
-from fupin_cli.roster import load_roster
-from fupin_cli.status import DistrictStatus, TownStatus, compute_status
+from fupin_cli.count.status import DistrictStatus, TownStatus, compute_status
+from fupin_cli.model.glossary import Role, Status
+from fupin_cli.model.problems import FupinError
+from fupin_cli.store.roster_file import load_roster
 from test_status_scenario import build_workspace, scenario_returns, unit_id
 
 S = Status
@@ -196,8 +196,8 @@ def test_a_correction_after_the_deadline_keeps_the_round_on_time(scenario) -> No
 
 
 def test_a_warning_on_a_task_row_names_the_task(scenario) -> None:
-    from fupin_cli.errors import make_finding
-    from fupin_cli.record import Answer
+    from fupin_cli.model.problems import make_finding
+    from fupin_cli.model.record import Answer
     from test_status_scenario import _return, at
 
     workspace, roster, templates, returns = scenario

@@ -7,13 +7,15 @@ import hashlib
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from fupin_cli.errors import make_finding
-from fupin_cli.glossary import Role
-from fupin_cli.record import Answer, Return
-from fupin_cli.roster import Roster, import_roster, load_roster
-from fupin_cli.scaffold import init_workspace
-from fupin_cli.store import add_return
-from fupin_cli.workspace import Workspace, load_workspace
+from fupin_cli.intake.roster_import import import_roster
+from fupin_cli.model.glossary import Role
+from fupin_cli.model.problems import make_finding
+from fupin_cli.model.record import Answer, Return
+from fupin_cli.model.roster import Roster
+from fupin_cli.model.workspace import Workspace, load_workspace
+from fupin_cli.store.archive import add_return
+from fupin_cli.store.roster_file import load_roster
+from fupin_cli.store.scaffold import init_workspace
 
 TZ = ZoneInfo("Asia/Shanghai")
 ROSTER_FILES = {

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fupin_cli.errors import FupinError
-from fupin_cli.glossary import Role
-from fupin_cli.templates import BEFORE_ASSESSMENT, compute_version, load_template_file, load_templates
+from fupin_cli.model.glossary import Role
+from fupin_cli.model.problems import FupinError
+from fupin_cli.model.templates import BEFORE_ASSESSMENT, compute_version, load_template_file, load_templates
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = REPO.parent / "shared" / "source" / "000_9383ce5e90460201.txt"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from fupin_cli.cli import app
-from fupin_cli.errors import FupinError
-from fupin_cli.workspace import find_workspace, load_workspace, parse_campaign
+from fupin_cli.model.problems import FupinError
+from fupin_cli.model.workspace import find_workspace, load_workspace, parse_campaign
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

@@ -12,10 +12,10 @@ from rich.markup import escape
 from typer.core import TyperCommand, TyperGroup
 
 from fupin_cli import __version__
+from fupin_cli.cli.console import err
 from fupin_cli.cli.usage import UsageError, usage_message
-from fupin_cli.console import err
-from fupin_cli.errors import FupinError, os_error_message
-from fupin_cli.workspace import Workspace, open_workspace
+from fupin_cli.model.problems import FupinError, os_error_message
+from fupin_cli.model.workspace import Workspace, open_workspace
 
 
 @dataclass

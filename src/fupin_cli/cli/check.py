@@ -8,10 +8,10 @@ from typing import Annotated
 import typer
 
 from fupin_cli.cli.app import app
+from fupin_cli.cli.console import err
 from fupin_cli.cli.status import AsOf, TownOpt, load_district
-from fupin_cli.console import err
+from fupin_cli.count.check import check_status
 from fupin_cli.render.jsonout import to_json
-from fupin_cli.violations import check_status
 
 
 class Format(str, Enum):

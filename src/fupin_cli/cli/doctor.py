@@ -9,9 +9,9 @@ import typer
 from rich.markup import escape
 
 from fupin_cli.cli.app import app, options
-from fupin_cli.console import err, out
+from fupin_cli.cli.console import err, out
 from fupin_cli.render.jsonout import to_json
-from fupin_cli.roster import load_roster
+from fupin_cli.store.roster_file import load_roster
 
 
 class Format(str, Enum):
@@ -25,7 +25,7 @@ def doctor_command(
     fmt: Annotated[Format, typer.Option("--format", help="输出格式：text 或 json。")] = Format.text,
 ) -> None:
     """检查存档 (doctor)：原始文件在、校验和对、记录可读、填报对象仍在花名册、索引一致（不一致时重建）；有问题时退出码 1。"""
-    from fupin_cli.doctor import check_store
+    from fupin_cli.store.doctor import check_store
 
     workspace = options(ctx).open()
     report = check_store(workspace.root, load_roster(workspace.root))

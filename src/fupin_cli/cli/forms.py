@@ -13,10 +13,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from fupin_cli.cli.app import app, options
-from fupin_cli.console import err, out
+from fupin_cli.cli.console import err, out
 from fupin_cli.forms.generate import FORMATS, FormResult, plan_forms, write_forms
-from fupin_cli.glossary import REPORTING_ROLES, Role
-from fupin_cli.roster import load_roster
+from fupin_cli.model.glossary import REPORTING_ROLES, Role
+from fupin_cli.store.roster_file import load_roster
 
 forms_app = typer.Typer(help="空白表 (forms)：为每个填报对象生成可打印、可填写的工作任务清单。", no_args_is_help=True)
 app.add_typer(forms_app, name="forms")

@@ -12,12 +12,14 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from fupin_cli.cli.app import app, options
-from fupin_cli.console import err, out
-from fupin_cli.errors import FupinError
-from fupin_cli.glossary import Role
+from fupin_cli.cli.console import err, out
+from fupin_cli.model.glossary import Role
+from fupin_cli.model.problems import FupinError
+from fupin_cli.model.roster import require_town
+from fupin_cli.model.text import normalize_name
 from fupin_cli.render.jsonout import to_json
 from fupin_cli.render.returns import ingest_summary, ingest_table, outcomes_json, returns_table
-from fupin_cli.roster import load_roster, normalize_name, require_town
+from fupin_cli.store.roster_file import load_roster
 
 
 class Format(str, Enum):
@@ -36,7 +38,7 @@ def ingest_command(
     fmt: Annotated[Format, typer.Option("--format", help="输出格式：table 或 json。")] = Format.table,
 ) -> None:
     """收取回执 (ingest)：识别表单与填报对象、检查内容、原样存档；有拒收时退出码 1。"""
-    from fupin_cli.ingest import IngestContext, collect_files, ingest_files, parse_received
+    from fupin_cli.intake.ingest import IngestContext, collect_files, ingest_files, parse_received
 
     workspace = options(ctx).open()
     campaign = workspace.campaign
@@ -81,7 +83,7 @@ def list_command(
     fmt: Annotated[Format, typer.Option("--format", help="输出格式：table 或 json。")] = Format.table,
 ) -> None:
     """列出已收回执 (returns list)，含被新回执替代的旧回执。"""
-    from fupin_cli.store import load_returns
+    from fupin_cli.store.archive import load_returns
 
     workspace = options(ctx).open()
     records = load_returns(workspace.root)

@@ -9,8 +9,8 @@ import typer
 from rich.markup import escape
 
 from fupin_cli.cli.app import app
-from fupin_cli.console import out
-from fupin_cli.scaffold import init_workspace
+from fupin_cli.cli.console import out
+from fupin_cli.store.scaffold import init_workspace
 
 
 @app.command("init")

@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 
 from fupin_cli.cli.app import app
+from fupin_cli.cli.console import out
 from fupin_cli.cli.status import AsOf, TownOpt, load_district
-from fupin_cli.console import out
-from fupin_cli.reminders import HORIZON_DAYS, compute_reminders
+from fupin_cli.count.reminders import HORIZON_DAYS, compute_reminders
 
 
 class Format(str, Enum):

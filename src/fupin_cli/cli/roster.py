@@ -10,11 +10,14 @@ import typer
 from rich.markup import escape
 
 from fupin_cli.cli.app import app, options
-from fupin_cli.console import err, out
-from fupin_cli.glossary import Role
+from fupin_cli.cli.console import err, out
+from fupin_cli.intake.roster_import import import_roster
+from fupin_cli.model.glossary import Role
+from fupin_cli.model.roster import require_town
+from fupin_cli.model.text import normalize_name
 from fupin_cli.render.jsonout import to_json
 from fupin_cli.render.roster import roster_table
-from fupin_cli.roster import import_roster, load_roster, normalize_name, require_town
+from fupin_cli.store.roster_file import load_roster
 
 roster_app = typer.Typer(help="花名册 (roster)：导入与查看应报送的单位和人员。", no_args_is_help=True)
 app.add_typer(roster_app, name="roster")

@@ -12,12 +12,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from fupin_cli.cli.app import app, options
-from fupin_cli.console import err, out
-from fupin_cli.deadlines import month_day, rounds_for
-from fupin_cli.errors import FupinError
+from fupin_cli.cli.console import err, out
+from fupin_cli.model.deadlines import month_day, rounds_for
+from fupin_cli.model.problems import FupinError
+from fupin_cli.model.templates import Template, builtin_template_dir, load_template_file, load_templates
+from fupin_cli.model.workspace import Campaign
 from fupin_cli.render.jsonout import to_json
-from fupin_cli.templates import Template, builtin_template_dir, load_template_file, load_templates
-from fupin_cli.workspace import Campaign
 
 templates_app = typer.Typer(help="工作任务清单模板 (templates)：查看与校验。", no_args_is_help=True)
 app.add_typer(templates_app, name="templates")

@@ -6,8 +6,8 @@ import csv
 import io
 
 from fupin_cli.forms.identity import FORM_CODE_LABEL, IDENTITY_MARKER, FormIdentity
-from fupin_cli.safecell import neutralize
-from fupin_cli.templates import Template
+from fupin_cli.model.templates import Template
+from fupin_cli.model.text import neutralize
 
 BOM = b"\xef\xbb\xbf"
 

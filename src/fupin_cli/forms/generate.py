@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fupin_cli.atomic import sync_all, write_bytes_atomic
-from fupin_cli.errors import FupinError
 from fupin_cli.forms.csv import form_csv
 from fupin_cli.forms.identity import FormIdentity
-from fupin_cli.glossary import REPORTING_ROLES, Role
-from fupin_cli.roster import Roster, Unit, normalize_name, require_town
-from fupin_cli.templates import Template, template_for_role
-from fupin_cli.workspace import Workspace
+from fupin_cli.model.glossary import REPORTING_ROLES, Role
+from fupin_cli.model.problems import FupinError
+from fupin_cli.model.roster import Roster, Unit, require_town
+from fupin_cli.model.templates import Template, template_for_role
+from fupin_cli.model.text import normalize_name
+from fupin_cli.model.workspace import Workspace
+from fupin_cli.store.atomic import sync_all, write_bytes_atomic
 
 if TYPE_CHECKING:
     from fupin_cli.forms.xlsx import XlsxPrototype

@@ -29,8 +29,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from fupin_cli.forms.identity import FORM_CODE_LABEL, IDENTITY_SHEET, FormIdentity
-from fupin_cli.safecell import needs_neutralizing
-from fupin_cli.templates import Template
+from fupin_cli.model.templates import Template
+from fupin_cli.model.text import needs_neutralizing
 
 # Every file carries the same timestamps, so re-running gives the same bytes.
 FIXED_TIME = dt.datetime(2020, 1, 1, 0, 0, 0)

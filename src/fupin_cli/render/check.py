@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from fupin_cli.deadlines import month_day
-from fupin_cli.violations import CheckReport, Violation
+from fupin_cli.count.check import CheckReport, Violation
+from fupin_cli.model.deadlines import month_day
 
 KIND_TEXT = {"missing": "未报", "late": "逾期", "open_after_deadline": "任务未完成", "warning": "提示"}
 

@@ -6,11 +6,11 @@ import csv
 import io
 from collections.abc import Iterable
 
-from fupin_cli.deadlines import month_day
-from fupin_cli.reminders import Reminder
+from fupin_cli.count.reminders import Reminder
+from fupin_cli.count.status import DistrictStatus, TownStatus
+from fupin_cli.model.deadlines import month_day
+from fupin_cli.model.text import neutralize
 from fupin_cli.render.status import DISTRICT_HEADERS, district_rows
-from fupin_cli.safecell import neutralize
-from fupin_cli.status import DistrictStatus, TownStatus
 
 BOM = b"\xef\xbb\xbf"
 

@@ -12,14 +12,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
-from fupin_cli.atomic import write_bytes_atomic
-from fupin_cli.deadlines import month_day
+from fupin_cli.count.status import DistrictStatus, TownStatus
 from fupin_cli.forms.xlsx import line_count, row_height
-from fupin_cli.glossary import Role, Status
+from fupin_cli.model.deadlines import month_day
+from fupin_cli.model.glossary import Role, Status
+from fupin_cli.model.text import needs_neutralizing
+from fupin_cli.model.workspace import Campaign
 from fupin_cli.render.status import DISTRICT_HEADERS, KIND_LABELS, district_rows, percent
-from fupin_cli.safecell import needs_neutralizing
-from fupin_cli.status import DistrictStatus, TownStatus
-from fupin_cli.workspace import Campaign
+from fupin_cli.store.atomic import write_bytes_atomic
 
 BODY_FONT, TITLE_FONT = "宋体", "黑体"
 FILLS = {

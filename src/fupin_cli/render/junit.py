@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from fupin_cli.glossary import Status
+from fupin_cli.count.check import CheckReport, is_skipped
+from fupin_cli.model.glossary import Status
 from fupin_cli.render.check import KIND_TEXT, violation_line
-from fupin_cli.violations import CheckReport, is_skipped
 
 
 def junit_xml(report: CheckReport) -> str:

@@ -6,8 +6,8 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from fupin_cli.deadlines import month_day
-from fupin_cli.reminders import Reminder
+from fupin_cli.count.reminders import Reminder
+from fupin_cli.model.deadlines import month_day
 from fupin_cli.render.status import SYMBOLS
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from rich.table import Table
 
-from fupin_cli.ingest import IngestOutcome
-from fupin_cli.record import Return
+from fupin_cli.intake.ingest import IngestOutcome
+from fupin_cli.model.record import Return
 
 STATUS_TEXT = {"accepted": "[green]已收[/]", "duplicate": "[dim]已收过[/]", "rejected": "[red]拒收[/]"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from fupin_cli.roster import Unit
+from fupin_cli.model.roster import Unit
 
 
 def roster_table(units: list[Unit]) -> Table:

@@ -8,9 +8,9 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from fupin_cli.deadlines import month_day
-from fupin_cli.glossary import Role, Status
-from fupin_cli.status import DistrictStatus, Problem, TownStatus
+from fupin_cli.count.status import DistrictStatus, Problem, TownStatus
+from fupin_cli.model.deadlines import month_day
+from fupin_cli.model.glossary import Role, Status
 
 SYMBOLS: dict[Status, tuple[str, str]] = {
     Status.on_time: ("✓", "green"),

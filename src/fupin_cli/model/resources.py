@@ -12,7 +12,7 @@ def data_path(name: str) -> Path:
     if packaged.is_dir():
         return packaged
     # Running from a source checkout (editable install, tests from the tree): the repository's own folders.
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     source = root / ("examples/demo" if name == "demo" else name)
     if source.is_dir():
         return source

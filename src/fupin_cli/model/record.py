@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from fupin_cli.errors import Finding
+from fupin_cli.model.problems import Finding
 
 # Thousands of returns repeat the same short strings (task ids, 是/否, towns, dates): keep one copy of each.
 _SHARED: dict[object, object] = {}

@@ -21,7 +21,15 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from fupin_cli.readers import UnreadableFile
+
+class UnreadableFile(Exception):
+    """The file cannot be turned into rows; `code` is a finding code, `context` fills its message."""
+
+    def __init__(self, code: str, **context: object) -> None:
+        super().__init__(code, context)
+        self.code = code
+        self.context = context
+
 
 T = TypeVar("T")
 

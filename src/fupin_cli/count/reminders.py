@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from fupin_cli.deadlines import month_day
-from fupin_cli.glossary import Role, Status
-from fupin_cli.roster import Unit
-from fupin_cli.status import DistrictStatus, RoundStatus
-from fupin_cli.workspace import Campaign
+from fupin_cli.count.status import DistrictStatus, RoundStatus
+from fupin_cli.model.deadlines import month_day
+from fupin_cli.model.glossary import Role, Status
+from fupin_cli.model.roster import Unit
+from fupin_cli.model.workspace import Campaign
 
 # The texts sent by SMS or chat; {who} is 姓名同志 for a person, the unit (and its head) for an organisation.
 REMIND_PENDING = "【催报】{who}：请于{deadline}前报送《{title}》第{round}次落实情况。{office}"

@@ -12,10 +12,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fupin_cli.errors import Finding, make_finding
-from fupin_cli.record import Return
-from fupin_cli.roster import Roster
-from fupin_cli.store import FILES, INDEX, RECORDS, rebuild_index, record_line, return_id_for, store_lock
+from fupin_cli.model.problems import Finding, make_finding
+from fupin_cli.model.record import Return
+from fupin_cli.model.roster import Roster
+from fupin_cli.store.archive import FILES, INDEX, RECORDS, rebuild_index, record_line, return_id_for
+from fupin_cli.store.lock import store_lock
 
 
 @dataclass

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from fupin_cli.templates import BEFORE_ASSESSMENT, Template
-from fupin_cli.workspace import Campaign
+from fupin_cli.model.templates import BEFORE_ASSESSMENT, Template
+from fupin_cli.model.workspace import Campaign
 
 
 @dataclass(frozen=True)

@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fupin_cli.errors import errno_text
+from fupin_cli.intake.safety import OLE_MAGIC, UnreadableFile, check_size, check_spreadsheet, run_contained
+from fupin_cli.model.problems import errno_text
+from fupin_cli.model.text import UndecodableText, decode_text, parse_text
 
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 TEXT_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 READABLE_SUFFIXES = SPREADSHEET_SUFFIXES | TEXT_SUFFIXES
-
-
-class UnreadableFile(Exception):
-    """The file cannot be turned into rows; `code` is a finding code, `context` fills its message."""
-
-    def __init__(self, code: str, **context: object) -> None:
-        super().__init__(code, context)
-        self.code = code
-        self.context = context
 
 
 @dataclass
@@ -35,46 +27,14 @@ class RawSheet:
     notes: list[tuple[str, int, int]] = field(default_factory=list)  # (finding code, 1-based row, column)
 
 
-def decode_text(data: bytes) -> tuple[str, str]:
-    """Decode CSV/TXT bytes: BOM first, then strict UTF-8, then GB18030; never with replacement characters."""
-    for bom, encoding, label in (
-        (codecs.BOM_UTF8, "utf-8", "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16"),
-    ):
-        if data.startswith(bom):
-            # Decode past the BOM ourselves so the reported offset counts the BOM's bytes too.
-            try:
-                return data[len(bom):].decode(encoding), label
-            except UnicodeDecodeError as exc:
-                raise UnreadableFile("encoding-error", offset=exc.start + len(bom)) from None
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError as exc:
-        raise UnreadableFile("encoding-error", offset=exc.start) from None
-
-
-def sniff_delimiter(text: str) -> str:
-    """Tab when the first lines hold more tabs than commas (Excel's “Unicode 文本”), else comma."""
-    head = text[:4096]
-    return "\t" if head.count("\t") > head.count(",") else ","
-
-
-def parse_text(text: str, delimiter: str | None = None) -> list[list[object]]:
-    """Split decoded CSV/TXT text into rows of strings."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or sniff_delimiter(text))
-    return [list(row) for row in reader]
-
-
 def read_text_file(data: bytes, name: str = "") -> RawSheet:
     """A CSV/TXT file's bytes as one sheet of string rows."""
     if not data:
         raise UnreadableFile("file-empty")
-    text, encoding = decode_text(data)
+    try:
+        text, encoding = decode_text(data)
+    except UndecodableText as exc:
+        raise UnreadableFile("encoding-error", offset=exc.offset) from None
     if not text.strip():  # a lone BOM or blank lines: nothing was filled in
         raise UnreadableFile("file-empty")
     try:
@@ -125,7 +85,6 @@ def read_file(path: Path, data: bytes | None = None) -> list[RawSheet]:
             data = path.read_bytes()
         except OSError as exc:
             raise UnreadableFile("file-unreadable", reason=errno_text(exc)) from None
-    from fupin_cli.safety import OLE_MAGIC, check_size, check_spreadsheet, run_contained  # safety imports us
 
     if suffix in TEXT_SUFFIXES:
         check_size(data)
@@ -142,12 +101,3 @@ def read_file(path: Path, data: bytes | None = None) -> list[RawSheet]:
                     sheet.notes.append((note.code, note.row, note.column))
         return sheets
     raise UnreadableFile("unsupported-format", suffix=suffix or "（无扩展名）")
-
-
-def cell_text(value: object) -> str:
-    """A cell as trimmed text; whole floats lose their “.0” (Excel stores 13 as 13.0)."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()

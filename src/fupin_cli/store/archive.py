@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import gc
 import json
 import os
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import BinaryIO
 
-from fupin_cli.atomic import fsync_dir, sync_all, write_bytes_atomic
-from fupin_cli.errors import FupinError
-from fupin_cli.record import Return
+from fupin_cli.model.record import Return
+from fupin_cli.store.atomic import fsync_dir, sync_all, write_bytes_atomic
 
 FILES = "files"
 RECORDS = "records"
 INDEX = "index.jsonl"
-LOCK = ".lock"
 
 
 def return_id_for(sha256: str) -> str:
@@ -32,48 +27,6 @@ def return_id_for(sha256: str) -> str:
 def stored_file_name(sha256: str, suffix: str) -> str:
     """Where the original bytes live inside returns/files/: named by checksum, keeping the suffix."""
     return f"{sha256}{suffix.lower()}"
-
-
-# The lock is the operating system's: released by the kernel when the holder exits, even after kill -9.
-_BUSY = {errno.EAGAIN, errno.EACCES, getattr(errno, "EDEADLK", -1), getattr(errno, "EDEADLOCK", -1)}
-
-if os.name == "nt":  # the clerks' Windows PCs
-    import msvcrt
-
-    def _lock_nowait(handle: BinaryIO) -> None:
-        handle.seek(0)
-        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-
-else:
-    import fcntl
-
-    def _lock_nowait(handle: BinaryIO) -> None:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-
-
-@contextlib.contextmanager
-def store_lock(root: Path, wait_seconds: float = 30.0) -> Iterator[None]:
-    """Hold the store's lock; a second ingest waits up to `wait_seconds`, then stops with a clear message."""
-    folder = root / "returns"
-    folder.mkdir(parents=True, exist_ok=True)
-    handle = open(folder / LOCK, "a+b")  # noqa: SIM115 — held for the whole block
-    try:
-        deadline = time.monotonic() + wait_seconds
-        while True:
-            try:
-                _lock_nowait(handle)
-                break
-            except OSError as exc:
-                if exc.errno not in _BUSY:
-                    raise
-                if time.monotonic() >= deadline:
-                    raise FupinError(
-                        f"另一个 fupin 进程正在写入 {folder}（等待 {wait_seconds:.0f} 秒后仍未结束）；请等它完成后重试"
-                    ) from None
-                time.sleep(0.1)
-        yield
-    finally:
-        handle.close()
 
 
 def record_line(record: Return) -> str:

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from fupin_cli.errors import FupinError
-from fupin_cli.templates import Template, TextDateLoader, load_templates, yaml_error_message
+from fupin_cli.model.problems import FupinError
+from fupin_cli.model.templates import Template, TextDateLoader, load_templates, yaml_error_message
 
 CONFIG_NAME = "fupin.yaml"
 _MONTH_DAY = re.compile(r"^(\d{1,2})-(\d{1,2})$")

@@ -1,23 +1,16 @@
-"""花名册 (roster): who must report; stored as CSV in roster/, imported from office spreadsheets."""
+"""花名册 (roster): who must report — units, their columns, ids, and roster rows parsed and checked."""
 
 from __future__ import annotations
 
-import csv
 import difflib
-import functools
 import hashlib
-import io
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
-from fupin_cli.atomic import write_bytes_atomic
-from fupin_cli.errors import Finding, FupinError, make_finding
-from fupin_cli.glossary import HEADER_ALIASES, VILLAGE_SEPARATORS, Role
-from fupin_cli.readers import UnreadableFile, cell_text, read_file
-from fupin_cli.safecell import neutralize, restore
+from fupin_cli.model.glossary import HEADER_ALIASES, VILLAGE_SEPARATORS, Role
+from fupin_cli.model.problems import Finding, FupinError, make_finding
+from fupin_cli.model.text import cell_text, csv_bytes, normalize_name, restore
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,19 +86,6 @@ ROSTER_FILES: dict[Role, str] = {
 ID_PREFIX: dict[Role, str] = {
     Role.town: "T", Role.village: "V", Role.aid_unit: "A", Role.leader: "L", Role.cadre: "C", Role.helper: "H",
 }
-
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
-
-
-@functools.lru_cache(maxsize=65536)
-def normalize_name(text: str) -> str:
-    """A name as compared: NFKC, zero-width characters removed, blanks (U+3000 too) collapsed and trimmed."""
-    text = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH)
-    return _BLANKS.sub(" ", text).strip()
-
-
-_BLANKS = re.compile(r"\s+")
-
 
 def _header_key(text: str) -> str:
     return re.sub(r"[\s*＊:：()（）]", "", normalize_name(text)).lower()
@@ -309,124 +289,6 @@ def _canonical_places(unit: Unit, roster: Roster) -> Unit:
     return replace(unit, town=town.name, village=village_name, villages=villages)
 
 
-@dataclass
-class ImportResult:
-    """What `roster import` did: counts, or the findings that made it refuse the file."""
-
-    role: Role
-    added: list[Unit] = field(default_factory=list)
-    updated: list[Unit] = field(default_factory=list)
-    unchanged: int = 0
-    removed: list[Unit] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """True when the file was accepted."""
-        return not self.findings
-
-
-def duplicate_findings(incoming: list[tuple[int, Unit]], source: str) -> list[Finding]:
-    """Rows that repeat a unit (same name, place, phone and work unit) or a region code of another place."""
-    findings = []
-    seen: dict[tuple[str, ...], int] = {}
-    codes: dict[str, str] = {}
-    for row, unit in incoming:
-        key = identity_key(unit)
-        if key in seen:
-            findings.append(make_finding("duplicate-unit", file=source, row=row, value=unit.name, other_row=seen[key]))
-        else:
-            seen[key] = row
-        if unit.code and unit.role in (Role.town, Role.village):
-            if unit.code in codes and codes[unit.code] != unit.name:
-                findings.append(make_finding("duplicate-code", file=source, row=row, value=unit.code,
-                                             other=codes[unit.code]))
-            codes[unit.code] = unit.name
-    return findings
-
-
-def merge_units(roster: Roster, role: Role, incoming: list[tuple[int, Unit]], source: str,
-                replace_all: bool = False) -> ImportResult:
-    """Merge imported units into the roster: same unit keeps its id, namesakes get distinct ids."""
-    result = ImportResult(role, findings=duplicate_findings(incoming, source))
-    if result.findings:
-        return result
-    existing = list(roster.of(role))
-    by_key = {identity_key(u): u for u in existing}
-    by_place: dict[tuple[str, ...], list[Unit]] = {}
-    for u in existing:
-        by_place.setdefault(place_key(u), []).append(u)
-    incoming_places: dict[tuple[str, ...], int] = {}
-    for _, u in incoming:
-        incoming_places[place_key(u)] = incoming_places.get(place_key(u), 0) + 1
-    taken = {u.unit_id for u in roster.all_units()}
-    kept_ids: set[str] = set()
-    merged: list[Unit | None] = []
-    fresh: list[tuple[int, Unit]] = []
-    for _, unit in incoming:
-        old = by_key.get(identity_key(unit))
-        if old is None and unit.role in (Role.town, Role.village, Role.aid_unit):
-            old = next(iter(by_place.get(place_key(unit), [])), None)
-        if old is None:
-            # A single person whose phone or work unit changed is still the same person.
-            same_place = [u for u in by_place.get(place_key(unit), []) if u.unit_id not in kept_ids]
-            if len(same_place) == 1 and incoming_places[place_key(unit)] == 1:
-                old = same_place[0]
-        if old is not None and old.unit_id not in kept_ids:
-            new = replace(unit, unit_id=old.unit_id)
-            kept_ids.add(old.unit_id)
-            if new == old:
-                result.unchanged += 1
-            else:
-                result.updated.append(new)
-            merged.append(new)
-            continue
-        fresh.append((len(merged), unit))
-        merged.append(None)
-    # New namesakes get their -2, -3 … in the order of phone and work unit, not of rows, so the
-    # same people sorted differently in the file still get the same ids.
-    for position, unit in sorted(fresh, key=lambda pu: identity_key(pu[1])):
-        unit_id = unit.unit_id if unit.unit_id and unit.unit_id not in taken else derive_id(unit, taken)
-        new = replace(unit, unit_id=unit_id)
-        taken.add(unit_id)
-        kept_ids.add(unit_id)
-        merged[position] = new
-    result.added = [u for (position, _) in fresh if (u := merged[position]) is not None]
-    units = [u for u in merged if u is not None]
-    final_ids = {u.unit_id for u in units}
-    if replace_all:
-        result.removed = [u for u in existing if u.unit_id not in final_ids]
-        roster.units[role] = units
-    else:
-        replaced = {u.unit_id: u for u in units}
-        kept = [replaced.pop(u.unit_id, u) for u in existing]
-        roster.units[role] = kept + [u for u in units if u.unit_id in replaced]
-    return result
-
-
-def import_roster(root: Path, path: Path, role: Role, replace_all: bool = False, dry_run: bool = False) -> ImportResult:
-    """Import an office spreadsheet into the workspace roster; a file with any problem changes nothing."""
-    roster = load_roster(root)
-    source = str(path)
-    try:
-        sheets = read_file(path)
-    except UnreadableFile as exc:
-        return ImportResult(role, findings=[make_finding(exc.code, file=source, **exc.context)])
-    sheet = next((s for s in sheets if s.visible and any(any(c not in (None, "") for c in r) for r in s.rows)), None)
-    if sheet is None:
-        return ImportResult(role, findings=[make_finding("empty-table", file=source)])
-    parsed, findings = parse_roster_rows(sheet.rows, role, roster, source)
-    if findings:  # report every problem of the file at once, duplicates included
-        findings += duplicate_findings(parsed, source)
-        return ImportResult(role, findings=sorted(findings, key=lambda f: (f.row or 0, f.code)))
-    if not parsed:
-        return ImportResult(role, findings=[make_finding("empty-table", file=source)])
-    result = merge_units(roster, role, parsed, source, replace_all)
-    if result.ok and not dry_run and (result.added or result.updated or result.removed):
-        save_roster(root, roster, [role])
-    return result
-
-
 def _unit_value(unit: Unit, fld: str) -> str:
     value = getattr(unit, fld)
     if fld == "villages":
@@ -436,48 +298,9 @@ def _unit_value(unit: Unit, fld: str) -> str:
 
 def roster_csv(units: list[Unit], role: Role) -> bytes:
     """The stored CSV of one role: UTF-8 with BOM so Excel on Chinese Windows opens it cleanly."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
     specs = ROSTER_COLUMNS[role]
-    writer.writerow(["编号", *[s.header for s in specs]])
-    for unit in units:
-        writer.writerow([neutralize(v) for v in (unit.unit_id, *[_unit_value(unit, s.field) for s in specs])])
-    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+    rows = [["编号", *[s.header for s in specs]]]
+    rows += [[unit.unit_id, *[_unit_value(unit, s.field) for s in specs]] for unit in units]
+    return csv_bytes(rows)
 
 
-def save_roster(root: Path, roster: Roster, roles: Iterable[Role] | None = None) -> None:
-    """Write the roster CSVs (all roles, or just those given), each atomically."""
-    folder = root / "roster"
-    folder.mkdir(parents=True, exist_ok=True)
-    for role in roles or Role:
-        write_bytes_atomic(folder / ROSTER_FILES[role], roster_csv(roster.of(role), role))
-
-
-def load_roster(root: Path) -> Roster:
-    """Read roster/*.csv of the workspace; a broken roster file is a FupinError naming file and row."""
-    roster = Roster()
-    folder = root / "roster"
-    for role in (Role.town, Role.village, Role.aid_unit, Role.leader, Role.cadre, Role.helper):
-        path = folder / ROSTER_FILES[role]
-        if not path.is_file():
-            continue
-        try:
-            sheets = read_file(path)
-        except UnreadableFile as exc:
-            finding = make_finding(exc.code, file=str(path), **exc.context)
-            raise FupinError(f"花名册文件 {path} 无法读取：{finding.message}") from None
-        rows = sheets[0].rows
-        if not any(any(c not in (None, "") for c in r) for r in rows):
-            continue
-        parsed, findings = parse_roster_rows(rows, role, roster, str(path), with_id=True)
-        problems = [f for f in findings if f.severity == "error"]
-        if problems:
-            lines = "\n".join(f"  {f.where()}：{f.message}" for f in problems[:20])
-            raise FupinError(f"花名册文件 {path} 有误；请改正后重试：\n{lines}")
-        units = []
-        for row, unit in parsed:
-            if not unit.unit_id:
-                raise FupinError(f"{path} 第 {row} 行：缺少“编号”；请用 fupin roster import 导入而不要手工删除编号列")
-            units.append(unit)
-        roster.units[role] = units
-    return roster

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from fupin_cli.glossary import REPORTING_ROLES, Status
-from fupin_cli.status import PROBLEM_KINDS, DistrictStatus, Problem, RoundStatus, UnitStatus
+from fupin_cli.count.status import PROBLEM_KINDS, DistrictStatus, Problem, RoundStatus, UnitStatus
+from fupin_cli.model.glossary import REPORTING_ROLES, Status
 
 # check's JSON kinds (DESIGN §9); a task done after its deadline is reported as a warning.
 CHECK_KIND = {"missing": "missing", "late": "late", "open_after_deadline": "open_after_deadline",

@@ -9,8 +9,6 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from fupin_cli.deadlines import Round, infer_round, rounds_for
-from fupin_cli.errors import Finding, errno_text, make_finding
 from fupin_cli.forms.identity import (
     IDENTITY_MARKER,
     IDENTITY_SHEET,
@@ -19,14 +17,16 @@ from fupin_cli.forms.identity import (
     identity_from_pairs,
     parse_form_code,
 )
-from fupin_cli.normalize import match_text, normalize_date, normalize_done, normalize_text
-from fupin_cli.readers import RawSheet, UnreadableFile, cell_text, read_file
-from fupin_cli.record import Answer, Return
-from fupin_cli.roster import Roster, Unit, normalize_name
-from fupin_cli.safecell import restore
-from fupin_cli.store import return_id_for, stored_file_name
-from fupin_cli.templates import Template
-from fupin_cli.workspace import Campaign
+from fupin_cli.intake.normalize import match_text, normalize_date, normalize_done, normalize_text
+from fupin_cli.intake.readers import RawSheet, UnreadableFile, read_file
+from fupin_cli.model.deadlines import Round, infer_round, rounds_for
+from fupin_cli.model.problems import Finding, errno_text, make_finding
+from fupin_cli.model.record import Answer, Return
+from fupin_cli.model.roster import Roster, Unit
+from fupin_cli.model.templates import Template
+from fupin_cli.model.text import cell_text, normalize_name, restore
+from fupin_cli.model.workspace import Campaign
+from fupin_cli.store.archive import return_id_for, stored_file_name
 
 
 @dataclass(frozen=True)
@@ -451,7 +451,7 @@ def collect_files(paths: list[Path], root: Path | None = None) -> tuple[list[Pat
 
     Walking a folder never descends into the workspace's own returns/ and roster/ folders.
     """
-    from fupin_cli.readers import READABLE_SUFFIXES
+    from fupin_cli.intake.readers import READABLE_SUFFIXES
 
     own = [(root / name).resolve() for name in ("returns", "roster")] if root else []
     taken: list[Path] = []
@@ -482,7 +482,8 @@ def ingest_files(root: Path, files: list[Path], ctx: IngestContext, dry_run: boo
     With `keep_answers=False` an outcome's record drops its answers once stored, so memory stays flat
     over a batch of thousands (the answers are in the store).
     """
-    from fupin_cli.store import StoreWriter, has_return, store_lock, stored_summary
+    from fupin_cli.store.archive import StoreWriter, has_return, stored_summary
+    from fupin_cli.store.lock import store_lock
 
     outcomes: list[IngestOutcome] = []
     seen: set[str] = set()
@@ -524,7 +525,7 @@ def _tick(progress: object) -> None:
 
 def parse_received(text: str, campaign: Campaign) -> dt.datetime:
     """--received: an ISO date or date-time; without a zone it is campaign time; a bare date is noon that day."""
-    from fupin_cli.errors import FupinError
+    from fupin_cli.model.problems import FupinError
 
     value = text.strip().replace("/", "-")
     try:

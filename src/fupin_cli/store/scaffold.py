@@ -5,11 +5,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from fupin_cli.atomic import write_bytes_atomic
-from fupin_cli.errors import FupinError
-from fupin_cli.resources import data_path
-from fupin_cli.roster import Roster, save_roster
-from fupin_cli.workspace import CONFIG_NAME, default_config
+from fupin_cli.model.problems import FupinError
+from fupin_cli.model.resources import data_path
+from fupin_cli.model.roster import Roster
+from fupin_cli.model.workspace import CONFIG_NAME, default_config
+from fupin_cli.store.atomic import write_bytes_atomic
+from fupin_cli.store.roster_file import save_roster
 
 
 def init_workspace(directory: Path, *, example: bool = False, name: str = "", district: str = "",

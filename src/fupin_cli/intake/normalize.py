@@ -8,11 +8,9 @@ import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
 
-from fupin_cli.glossary import DATE_PLACEHOLDERS, DONE_NO, DONE_YES
+from fupin_cli.model.glossary import DATE_PLACEHOLDERS, DONE_NO, DONE_YES
+from fupin_cli.model.text import INVISIBLE
 
-# Characters that are invisible but come along when text is pasted from chats and web pages;
-# U+FE0F/FE0E are the emoji variation selectors phones append to ✔ and ✖.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\ufe0e\ufe0f"))
 # Straight, curly and low quotes all compare as one; NFKC already turned full-width ＂＇ into " '.
 _QUOTES = dict.fromkeys(map(ord, "“”„‟‘’‚‛'`´″′〝〞"), '"')
 # Trailing punctuation people add after an answer (“是。”); stripped only when something is left.
@@ -65,7 +63,7 @@ def match_text(value: object) -> str:
 
 
 def _match_text(value: object) -> str:
-    text = unicodedata.normalize("NFKC", normalize_text(value)).translate(_INVISIBLE)
+    text = unicodedata.normalize("NFKC", normalize_text(value)).translate(INVISIBLE)
     return "".join(text.split()).translate(_QUOTES)
 
 
@@ -76,7 +74,7 @@ _match_text_cached = functools.lru_cache(maxsize=8192, typed=True)(_match_text)
 
 def _squash(text: str) -> str:
     """NFKC, invisible characters and all blanks removed, lower case: the form spellings are compared in."""
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    text = unicodedata.normalize("NFKC", text).translate(INVISIBLE)
     return "".join(text.split()).lower()
 
 
@@ -160,7 +158,7 @@ def _date_from_number(value: float, year: int) -> date | None:
 
 def _date_from_text(raw: str, year: int) -> date | None:
     """Typed dates: 2020-11-05, 2020/11/5, 2020.11.5, 2020年11月5日/号, 11月5日, 11-5, 11/5, 11.5, 20201105."""
-    text = unicodedata.normalize("NFKC", raw).translate(_INVISIBLE).strip()
+    text = unicodedata.normalize("NFKC", raw).translate(INVISIBLE).strip()
     text = _TIME_SUFFIX.sub("", text)
     text = "".join(text.split())
     for suffix in _DATE_SUFFIXES:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import yaml
 
-from fupin_cli.errors import FupinError
-from fupin_cli.glossary import REPORTING_ROLES, Role
-from fupin_cli.resources import data_path
+from fupin_cli.model.glossary import REPORTING_ROLES, Role
+from fupin_cli.model.problems import FupinError
+from fupin_cli.model.resources import data_path
 
 COLUMN_FIELDS = ("number", "category", "text", "done", "done_on", "note")
 HEADER_FIELDS = ("unit", "head", "date")

@@ -6,13 +6,13 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from fupin_cli.deadlines import Round, end_of_day, month_day, rounds_for
-from fupin_cli.errors import MESSAGES
-from fupin_cli.glossary import REPORTING_ROLES, Role, Status
-from fupin_cli.record import Answer, Return
-from fupin_cli.roster import Roster, Unit, require_town
-from fupin_cli.templates import Template, template_for_role
-from fupin_cli.workspace import Campaign
+from fupin_cli.model.deadlines import Round, end_of_day, month_day, rounds_for
+from fupin_cli.model.glossary import REPORTING_ROLES, Role, Status
+from fupin_cli.model.problems import MESSAGES
+from fupin_cli.model.record import Answer, Return
+from fupin_cli.model.roster import Roster, Unit, require_town
+from fupin_cli.model.templates import Template, template_for_role
+from fupin_cli.model.workspace import Campaign
 
 # Problem kinds, most urgent first (the order of the problem list).
 PROBLEM_KINDS: tuple[str, ...] = ("missing", "late", "open_after_deadline", "done_late", "warning")

@@ -1,0 +1,59 @@
+"""What a status-like command reads from a workspace: roster, templates, the as-of date and a stream of returns."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from fupin_cli.count.status import DistrictStatus, district_status, town_units
+from fupin_cli.intake.normalize import normalize_date
+from fupin_cli.model.problems import FupinError
+from fupin_cli.model.record import Return
+from fupin_cli.model.roster import Roster, Unit, require_town
+from fupin_cli.model.templates import Template
+from fupin_cli.model.workspace import Campaign, Workspace
+from fupin_cli.store.archive import iter_returns
+from fupin_cli.store.roster_file import load_roster
+
+
+@dataclass
+class Loaded:
+    """Everything a status-like command reads from the workspace; `returns` is a one-pass stream."""
+
+    workspace: Workspace
+    roster: Roster
+    templates: dict[str, Template]
+    returns: Iterable[Return]
+    as_of: dt.date
+    town: Unit | None = None
+
+    @property
+    def campaign(self) -> Campaign:
+        return self.workspace.campaign
+
+
+def parse_as_of(text: str | None, campaign: Campaign) -> dt.date:
+    """--as-of as a date (2020-11-08, 2020/11/8, 11月8日 …); today in the campaign's time zone when left out."""
+    if text is None:
+        return dt.datetime.now(campaign.tz).date()
+    day, _raw, ok = normalize_date(text, campaign.year)
+    if not ok or day is None:
+        raise FupinError(f"--as-of “{text}”不是日期；请写成 {campaign.year}-11-08 或 11月8日")
+    return day
+
+
+def load(workspace: Workspace, as_of: str | None, town: str | None = None) -> Loaded:
+    """Open the workspace and read roster and templates; stream the stored returns (of one town's units)."""
+    roster = load_roster(workspace.root)
+    found = require_town(roster, town) if town is not None else None
+    unit_ids = {u.unit_id for u in town_units(roster, found)} if found is not None else None
+    return Loaded(workspace, roster, workspace.templates(), iter_returns(workspace.root, unit_ids),
+                  parse_as_of(as_of, workspace.campaign), found)
+
+
+def load_district(workspace: Workspace, as_of: str | None, town: str | None) -> tuple[Loaded, DistrictStatus]:
+    """The district's status as of the date, or just one town's when `town` is given."""
+    data = load(workspace, as_of, town)
+    towns = None if data.town is None else [data.town]
+    return data, district_status(data.roster, data.templates, data.campaign, data.returns, data.as_of, towns)

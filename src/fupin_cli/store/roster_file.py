@@ -1,0 +1,59 @@
+"""The workspace's roster/ folder: one CSV per role, written atomically, read back with its ids."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from pathlib import Path
+
+from fupin_cli.model.glossary import Role
+from fupin_cli.model.problems import FupinError, make_finding
+from fupin_cli.model.roster import ROSTER_FILES, Roster, parse_roster_rows, roster_csv
+from fupin_cli.model.text import UndecodableText, decode_text, parse_text
+from fupin_cli.store.atomic import write_bytes_atomic
+
+
+def save_roster(root: Path, roster: Roster, roles: Iterable[Role] | None = None) -> None:
+    """Write the roster CSVs (all roles, or just those given), each atomically."""
+    folder = root / "roster"
+    folder.mkdir(parents=True, exist_ok=True)
+    for role in roles or Role:
+        write_bytes_atomic(folder / ROSTER_FILES[role], roster_csv(roster.of(role), role))
+
+
+def load_roster(root: Path) -> Roster:
+    """Read roster/*.csv of the workspace; a broken roster file is a FupinError naming file and row."""
+    roster = Roster()
+    folder = root / "roster"
+    for role in (Role.town, Role.village, Role.aid_unit, Role.leader, Role.cadre, Role.helper):
+        path = folder / ROSTER_FILES[role]
+        if not path.is_file():
+            continue
+        rows = _read_rows(path)
+        if not any(any(c not in (None, "") for c in r) for r in rows):
+            continue
+        parsed, findings = parse_roster_rows(rows, role, roster, str(path), with_id=True)
+        problems = [f for f in findings if f.severity == "error"]
+        if problems:
+            lines = "\n".join(f"  {f.where()}：{f.message}" for f in problems[:20])
+            raise FupinError(f"花名册文件 {path} 有误；请改正后重试：\n{lines}")
+        units = []
+        for row, unit in parsed:
+            if not unit.unit_id:
+                raise FupinError(f"{path} 第 {row} 行：缺少“编号”；请用 fupin roster import 导入而不要手工删除编号列")
+            units.append(unit)
+        roster.units[role] = units
+    return roster
+
+
+def _read_rows(path: Path) -> list[list[object]]:
+    """A stored roster CSV as rows; one re-saved by Excel as GBK or tab-separated Unicode text reads as well."""
+    try:
+        text, _encoding = decode_text(path.read_bytes())
+        return parse_text(text)
+    except UndecodableText as exc:
+        finding = make_finding("encoding-error", file=str(path), offset=exc.offset)
+        raise FupinError(f"花名册文件 {path} 无法读取：{finding.message}") from None
+    except csv.Error as exc:
+        finding = make_finding("file-unreadable", file=str(path), reason=f"CSV 格式错误：{exc}")
+        raise FupinError(f"花名册文件 {path} 无法读取：{finding.message}") from None
