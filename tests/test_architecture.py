@@ -26,14 +26,14 @@ def imports_of(path: Path, root: Path = PACKAGE) -> set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.startswith("fupin_cli"))
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            if node.module.startswith("fupin_cli"):
-                found.add(node.module)
-                # `from fupin_cli.store import archive` imports a module, not a name
-                for a in node.names:
-                    candidate = root.parent / Path(*node.module.split("."), a.name)
-                    if candidate.with_suffix(".py").is_file() or (candidate / "__init__.py").is_file():
-                        found.add(f"{node.module}.{a.name}")
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("fupin_cli"):
+            module = node.module or ""
+            found.add(module)
+            # `from fupin_cli.store import archive` imports a module, not a name
+            for a in node.names:
+                candidate = root.parent / Path(*module.split("."), a.name)
+                if candidate.with_suffix(".py").is_file() or (candidate / "__init__.py").is_file():
+                    found.add(f"{module}.{a.name}")
     return found
 
 
@@ -62,9 +62,7 @@ def upward_imports(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
             theirs = layer_of(target)
             if mine is None or target == "fupin_cli":
                 continue  # the package root and __main__ may import anything; __version__ comes from the root
-            if theirs is None:
-                found.append((module, target))
-            elif rank[theirs] > rank[mine]:
+            if theirs is None or rank[theirs] > rank[mine]:
                 found.append((module, target))
     return sorted(found)
 

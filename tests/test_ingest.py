@@ -293,11 +293,11 @@ def test_cli_ingest_and_returns_list(runner, demo_workspace, town):
 
 def test_a_large_batch_lists_only_the_files_needing_attention(tmp_path):
     from fupin_cli.intake.ingest import IngestOutcome
-    from fupin_cli.model.problems import make_finding
+    from fupin_cli.model.problems import make_problem
     from fupin_cli.render.returns import ingest_table
 
     outcomes = [IngestOutcome(tmp_path / f"{i}.csv", "accepted") for i in range(250)]
-    outcomes.insert(100, IngestOutcome(tmp_path / "bad.csv", "rejected", findings=[make_finding("file-empty")]))
+    outcomes.insert(100, IngestOutcome(tmp_path / "bad.csv", "rejected", findings=[make_problem("file-empty")]))
     table = ingest_table(outcomes)
     assert table.row_count == 1
     assert "251" in str(table.caption)

@@ -128,7 +128,7 @@ def test_task_completion_and_the_towns_own_answers(scenario) -> None:
 
 def test_problems_most_urgent_first(scenario) -> None:
     key = ids(scenario)
-    got = [(p.kind, key_of(key, p.unit.unit_id), p.round, p.task_id, p.code) for p in town(scenario, 13).problems]
+    got = [(p.kind, key_of(key, p.unit_id), p.round, p.task_id, p.code) for p in town(scenario, 13).problems]
     assert got == [
         ("missing", "wf2", 1, "", "round-missing"),       # 11-07
         ("missing", "cadre", 2, "", "round-missing"),     # 11-09
@@ -196,14 +196,14 @@ def test_a_correction_after_the_deadline_keeps_the_round_on_time(scenario) -> No
 
 
 def test_a_warning_on_a_task_row_names_the_task(scenario) -> None:
-    from fupin_cli.model.problems import make_finding
+    from fupin_cli.model.problems import make_problem
     from fupin_cli.model.record import Answer
     from test_status_scenario import _return, at
 
     workspace, roster, templates, returns = scenario
     answers = [Answer(f"helper-{n:02d}", True, dt.date(2020, 11, 6), row=9 + n) for n in range(1, 8)]
     ret = _return(roster, Role.helper, "李明", 2, at(11, 12, 9), answers,
-                  findings=(make_finding("done-without-date", row=12, column="完成时间"),))
+                  findings=(make_problem("done-without-date", row=12, column="完成时间"),))
     result = compute_status(roster, templates, workspace.campaign, [*returns, ret], dt.date(2020, 11, 13), "城关镇")
     [warning] = [p for p in result.problems if p.code == "done-without-date"]
     assert warning.task_id == "helper-03" and warning.message.startswith("第 3 项任务（第 12 行）")

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from fupin_cli.intake.roster_import import import_roster
 from fupin_cli.model.glossary import Role
-from fupin_cli.model.problems import make_finding
+from fupin_cli.model.problems import make_problem
 from fupin_cli.model.record import Answer, Return
 from fupin_cli.model.roster import Roster
 from fupin_cli.model.workspace import Workspace, load_workspace
@@ -83,8 +83,8 @@ def scenario_returns(roster: Roster) -> list[Return]:
         _return(roster, Role.cadre, "谭伟", 1, at(11, 6, 12), [
             Answer("cadre-01", True, None), Answer("cadre-02", False, None), Answer("cadre-03", True, nov(8)),
             Answer("cadre-04", None, None)],
-            findings=(make_finding("missing-signature", row=2, column="签名"),
-                      make_finding("date-after-deadline", row=5, column="落实情况", value="11月8日", round=1,
+            findings=(make_problem("missing-signature", row=2, column="签名"),
+                      make_problem("date-after-deadline", row=5, column="落实情况", value="11月8日", round=1,
                                    deadline="11月6日"))),
         # 王芳 (区财政局) round 1: a first return with task 2 否, then a corrected one that supersedes it.
         _return(roster, Role.helper, "王芳", 1, at(11, 6, 10), [

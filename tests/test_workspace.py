@@ -1,4 +1,4 @@
-"""Finding the workspace (upwards, -w, FUPIN_WORKSPACE) and refusing a missing or broken fupin.yaml."""
+"""Problem the workspace (upwards, -w, FUPIN_WORKSPACE) and refusing a missing or broken fupin.yaml."""
 
 from __future__ import annotations
 

@@ -8,14 +8,12 @@ from dataclasses import dataclass, field
 
 from fupin_cli.model.deadlines import Round, end_of_day, month_day, rounds_for
 from fupin_cli.model.glossary import REPORTING_ROLES, Role, Status
-from fupin_cli.model.problems import MESSAGES
+from fupin_cli.model.problems import Problem, make_problem
 from fupin_cli.model.record import Answer, Return
 from fupin_cli.model.roster import Roster, Unit, require_town
 from fupin_cli.model.templates import Template, template_for_role
 from fupin_cli.model.workspace import Campaign
 
-# Problem kinds, most urgent first (the order of the problem list).
-PROBLEM_KINDS: tuple[str, ...] = ("missing", "late", "open_after_deadline", "done_late", "warning")
 # Ingest's own date-after-deadline warning says what done_late says; status keeps only done_late.
 _REDUNDANT_FINDINGS = frozenset({"date-after-deadline"})
 
@@ -155,42 +153,6 @@ class VillageCoverage:
     helpers: int
     reported: tuple[int, ...]
     rounds: tuple[RoundStatus, ...]  # deadlines and whether due, one per round (status of the village as a whole)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """一条问题: a missing or late round, a task open or done late, or a warning kept from ingest."""
-
-    kind: str
-    unit: Unit
-    round: int | None
-    deadline: dt.date | None
-    message: str
-    task_id: str = ""
-    code: str = ""
-    severity: str = "error"
-
-    @property
-    def role(self) -> Role:
-        """The role of the unit concerned."""
-        return self.unit.role
-
-    def to_dict(self) -> dict:
-        """The problem as in `status --format json` and `check --format json`."""
-        return {
-            "kind": self.kind,
-            "role": self.unit.role.value,
-            "unit_id": self.unit.unit_id,
-            "name": self.unit.name,
-            "town": self.unit.town,
-            "village": self.unit.village,
-            "round": self.round,
-            "deadline": self.deadline.isoformat() if self.deadline else None,
-            "task_id": self.task_id or None,
-            "code": self.code,
-            "severity": self.severity,
-            "message": self.message,
-        }
 
 
 @dataclass(frozen=True)
@@ -385,25 +347,19 @@ def unit_status(unit: Unit, template: Template, rounds: list[Round],
     return UnitStatus(unit, template, tuple(statuses), tuple(returned), latest)
 
 
-def _message(code: str, **context: object) -> str:
-    return MESSAGES[code][1].format(**context)
-
-
 def unit_problems(us: UnitStatus, cutoff: dt.datetime) -> list[Problem]:
     """The problems of one unit: missing and late rounds, tasks open after the last deadline, done late, warnings."""
     unit = us.unit
     found: list[Problem] = []
     for r in us.rounds:
         if r.status is Status.missing:
-            found.append(Problem("missing", unit, r.number, r.day,
-                                 _message("round-missing", round=r.number, deadline=month_day(r.day)),
-                                 code="round-missing", severity="error"))
+            found.append(make_problem("round-missing", round=r.number, deadline=month_day(r.day))
+                         .about(unit, r.number, r.day))
         elif r.status is Status.late and r.received_at is not None:
             received = r.received_at.astimezone(r.deadline.tzinfo)
-            found.append(Problem("late", unit, r.number, r.day,
-                                 _message("round-late", round=r.number, deadline=month_day(r.day),
-                                          received=f"{month_day(received.date())} {received:%H:%M}"),
-                                 code="round-late", severity="warning"))
+            found.append(make_problem("round-late", round=r.number, deadline=month_day(r.day),
+                                      received=f"{month_day(received.date())} {received:%H:%M}")
+                         .about(unit, r.number, r.day))
     tasks = {t.id: t for t in us.template.tasks}
     last = us.rounds[-1] if us.rounds else None
     if us.latest is not None and last is not None and last.deadline < cutoff:
@@ -411,19 +367,17 @@ def unit_problems(us: UnitStatus, cutoff: dt.datetime) -> list[Problem]:
         for task in us.template.tasks:
             answer = answers.get(task.id)
             if answer is None or answer.done is not True:
-                found.append(Problem("open_after_deadline", unit, last.number, last.day,
-                                     _message("task-open", number=task.number, deadline=month_day(last.day)),
-                                     task_id=task.id, code="task-open", severity="warning"))
+                found.append(make_problem("task-open", number=task.number, deadline=month_day(last.day))
+                             .about(unit, last.number, last.day, task.id))
     by_round = {r.number: r for r in us.rounds}
     for ret in us.current:
         rnd = by_round[ret.round]
         for answer in ret.answers:
             if answer.done_on is not None and answer.done_on > rnd.day and answer.task_id in tasks:
-                found.append(Problem("done_late", unit, rnd.number, rnd.day,
-                                     _message("task-done-late", number=tasks[answer.task_id].number,
-                                              value=month_day(answer.done_on), round=rnd.number,
-                                              deadline=month_day(rnd.day)),
-                                     task_id=answer.task_id, code="task-done-late", severity="warning"))
+                found.append(make_problem("task-done-late", number=tasks[answer.task_id].number,
+                                          value=month_day(answer.done_on), round=rnd.number,
+                                          deadline=month_day(rnd.day))
+                             .about(unit, rnd.number, rnd.day, answer.task_id))
         for f in ret.findings:
             if f.code in _REDUNDANT_FINDINGS:
                 continue
@@ -434,17 +388,15 @@ def unit_problems(us: UnitStatus, cutoff: dt.datetime) -> list[Problem]:
                 where = f"第 {number} 项任务（第 {f.row} 行）："
             else:
                 where = f"第 {f.row} 行：" if f.row is not None else ""
-            found.append(Problem("warning", unit, rnd.number, rnd.day, f"{where}{f.message}",
-                                 task_id=task_id or "", code=f.code, severity=f.severity))
+            found.append(f.about(unit, rnd.number, rnd.day, task_id or "", f"{where}{f.message}"))
     return found
 
 
 def sort_problems(problems: Iterable[Problem], unit_order: dict[str, int]) -> list[Problem]:
-    """Most urgent first: missing (oldest deadline first), late, tasks open, done late, warnings."""
-    kind_rank = {k: i for i, k in enumerate(PROBLEM_KINDS)}
+    """Most urgent first (the table's rank: missing, late, tasks open, done late, warnings), oldest deadline first."""
     far = dt.date.max
-    return sorted(problems, key=lambda p: (kind_rank.get(p.kind, len(kind_rank)), p.deadline or far,
-                                           unit_order.get(p.unit.unit_id, 0), p.round or 0, p.task_id))
+    return sorted(problems, key=lambda p: (p.rank, p.deadline or far, unit_order.get(p.unit_id, 0), p.round or 0,
+                                           p.task_id))
 
 
 def town_status(roster: Roster, templates: dict[str, Template], campaign: Campaign, returns: Iterable[Return],

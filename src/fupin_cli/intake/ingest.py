@@ -20,7 +20,7 @@ from fupin_cli.forms.identity import (
 from fupin_cli.intake.normalize import match_text, normalize_date, normalize_done, normalize_text
 from fupin_cli.intake.readers import RawSheet, UnreadableFile, read_file
 from fupin_cli.model.deadlines import Round, infer_round, rounds_for
-from fupin_cli.model.problems import Finding, errno_text, make_finding
+from fupin_cli.model.problems import Problem, errno_text, make_problem
 from fupin_cli.model.record import Answer, Return
 from fupin_cli.model.roster import Roster, Unit
 from fupin_cli.model.templates import Template
@@ -49,16 +49,16 @@ class IngestOutcome:
     path: Path
     status: str  # accepted | duplicate | rejected
     record: Return | None = None
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Problem] = field(default_factory=list)
     sha256: str = ""
 
     @property
-    def errors(self) -> list[Finding]:
+    def errors(self) -> list[Problem]:
         """The findings that made the file be refused."""
         return [f for f in self.findings if f.severity == "error"]
 
     @property
-    def warnings(self) -> list[Finding]:
+    def warnings(self) -> list[Problem]:
         """The findings kept with the stored return."""
         return [f for f in self.findings if f.severity == "warning"]
 
@@ -79,11 +79,11 @@ class _Located:
     def __init__(self, source: str) -> None:
         self.source = source
         self.sheet = ""
-        self.items: list[Finding] = []
+        self.items: list[Problem] = []
 
     def add(self, code: str, row: int | None = None, col: int | None = None, column: str = "", **ctx: object) -> None:
         where = column or (column_letter(col) if col is not None else "")
-        self.items.append(make_finding(code, file=self.source, sheet=self.sheet, row=row, column=where, **ctx))
+        self.items.append(make_problem(code, file=self.source, sheet=self.sheet, row=row, column=where, **ctx))
 
     @property
     def failed(self) -> bool:
@@ -496,7 +496,7 @@ def ingest_files(root: Path, files: list[Path], ctx: IngestContext, dry_run: boo
             try:
                 data = path.read_bytes()
             except OSError as exc:
-                finding = make_finding("file-unreadable", file=str(path), reason=errno_text(exc))
+                finding = make_problem("file-unreadable", file=str(path), reason=errno_text(exc))
                 outcomes.append(IngestOutcome(path, "rejected", findings=[finding]))
                 _tick(progress)
                 continue

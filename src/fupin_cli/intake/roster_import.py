@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fupin_cli.intake.readers import UnreadableFile, read_file
 from fupin_cli.model.glossary import Role
-from fupin_cli.model.problems import Finding, make_finding
+from fupin_cli.model.problems import Problem, make_problem
 from fupin_cli.model.roster import Roster, Unit, derive_id, identity_key, parse_roster_rows, place_key
 from fupin_cli.store.roster_file import load_roster, save_roster
 
@@ -21,7 +21,7 @@ class ImportResult:
     updated: list[Unit] = field(default_factory=list)
     unchanged: int = 0
     removed: list[Unit] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -29,7 +29,7 @@ class ImportResult:
         return not self.findings
 
 
-def duplicate_findings(incoming: list[tuple[int, Unit]], source: str) -> list[Finding]:
+def duplicate_findings(incoming: list[tuple[int, Unit]], source: str) -> list[Problem]:
     """Rows that repeat a unit (same name, place, phone and work unit) or a region code of another place."""
     findings = []
     seen: dict[tuple[str, ...], int] = {}
@@ -37,12 +37,12 @@ def duplicate_findings(incoming: list[tuple[int, Unit]], source: str) -> list[Fi
     for row, unit in incoming:
         key = identity_key(unit)
         if key in seen:
-            findings.append(make_finding("duplicate-unit", file=source, row=row, value=unit.name, other_row=seen[key]))
+            findings.append(make_problem("duplicate-unit", file=source, row=row, value=unit.name, other_row=seen[key]))
         else:
             seen[key] = row
         if unit.code and unit.role in (Role.town, Role.village):
             if unit.code in codes and codes[unit.code] != unit.name:
-                findings.append(make_finding("duplicate-code", file=source, row=row, value=unit.code,
+                findings.append(make_problem("duplicate-code", file=source, row=row, value=unit.code,
                                              other=codes[unit.code]))
             codes[unit.code] = unit.name
     return findings
@@ -114,16 +114,16 @@ def import_roster(root: Path, path: Path, role: Role, replace_all: bool = False,
     try:
         sheets = read_file(path)
     except UnreadableFile as exc:
-        return ImportResult(role, findings=[make_finding(exc.code, file=source, **exc.context)])
+        return ImportResult(role, findings=[make_problem(exc.code, file=source, **exc.context)])
     sheet = next((s for s in sheets if s.visible and any(any(c not in (None, "") for c in r) for r in s.rows)), None)
     if sheet is None:
-        return ImportResult(role, findings=[make_finding("empty-table", file=source)])
+        return ImportResult(role, findings=[make_problem("empty-table", file=source)])
     parsed, findings = parse_roster_rows(sheet.rows, role, roster, source)
     if findings:  # report every problem of the file at once, duplicates included
         findings += duplicate_findings(parsed, source)
         return ImportResult(role, findings=sorted(findings, key=lambda f: (f.row or 0, f.code)))
     if not parsed:
-        return ImportResult(role, findings=[make_finding("empty-table", file=source)])
+        return ImportResult(role, findings=[make_problem("empty-table", file=source)])
     result = merge_units(roster, role, parsed, source, replace_all)
     if result.ok and not dry_run and (result.added or result.updated or result.removed):
         save_roster(root, roster, [role])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from fupin_cli.model.problems import Finding
+from fupin_cli.model.problems import Problem
 
 # Thousands of returns repeat the same short strings (task ids, 是/否, towns, dates): keep one copy of each.
 _SHARED: dict[object, object] = {}
@@ -83,7 +83,7 @@ class Return:
     stored_name: str
     size: int
     answers: tuple[Answer, ...]
-    findings: tuple[Finding, ...] = ()
+    findings: tuple[Problem, ...] = ()
     header: dict[str, str] = field(default_factory=dict)
     recognised_by: str = "identity"
     ingested_at: dt.datetime | None = None
@@ -139,7 +139,7 @@ class Return:
             size=int(data.get("size", 0)),
             answers=tuple(Answer.from_dict(a) for a in data.get("answers", [])),
             findings=tuple(
-                Finding(_share(f["code"]), _share(f.get("severity", "warning")), f.get("message", ""),
+                Problem(_share(f["code"]), _share(f.get("severity", "warning")), f.get("message", ""),
                         data.get("source_name", ""), _share(f.get("sheet", "")), f.get("row"),
                         _share(f.get("column", "")), _share(f.get("value", "")))
                 for f in data.get("findings", [])

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from fupin_cli.model.glossary import HEADER_ALIASES, VILLAGE_SEPARATORS, Role
-from fupin_cli.model.problems import Finding, FupinError, make_finding
+from fupin_cli.model.problems import FupinError, Problem, make_problem
 from fupin_cli.model.text import cell_text, csv_bytes, normalize_name, restore
 
 
@@ -178,7 +178,7 @@ def derive_id(unit: Unit, taken: set[str]) -> str:
 
 def _match_headers(
     rows: list[list[object]], role: Role, source: str, with_id: bool
-) -> tuple[int, dict[str, int], list[Finding]]:
+) -> tuple[int, dict[str, int], list[Problem]]:
     """Find the header row (the first of the first ten holding every required column) and map fields to columns."""
     specs = ROSTER_COLUMNS[role]
     wanted = [("unit_id", "编号", False)] if with_id else []
@@ -200,10 +200,10 @@ def _match_headers(
         if not missing:
             break
     if best is None:
-        return 0, {}, [make_finding("empty-table", file=source)]
+        return 0, {}, [make_problem("empty-table", file=source)]
     index, mapping, missing = best
     findings = [
-        make_finding("missing-column", file=source, row=index + 1, column=h, aliases="、".join(HEADER_ALIASES.get(h, (h,))))
+        make_problem("missing-column", file=source, row=index + 1, column=h, aliases="、".join(HEADER_ALIASES.get(h, (h,))))
         for h in missing
     ]
     return index, mapping, findings
@@ -217,7 +217,7 @@ def split_villages(text: str) -> tuple[str, ...]:
 
 def parse_roster_rows(
     rows: list[list[object]], role: Role, roster: Roster, source: str, with_id: bool = False
-) -> tuple[list[tuple[int, Unit]], list[Finding]]:
+) -> tuple[list[tuple[int, Unit]], list[Problem]]:
     """Rows of a roster sheet → (row number, Unit) pairs checked against the towns and villages known."""
     header_index, mapping, findings = _match_headers(rows, role, source, with_id)
     if findings:
@@ -232,7 +232,7 @@ def parse_roster_rows(
         problem = False
         for fld, spec in specs.items():
             if spec.required and not values.get(fld):
-                findings.append(make_finding("missing-value", file=source, row=offset, column=spec.header))
+                findings.append(make_problem("missing-value", file=source, row=offset, column=spec.header))
                 problem = True
         if problem:
             continue
@@ -241,7 +241,7 @@ def parse_roster_rows(
             try:
                 households = int(float(values["households"]))
             except ValueError:
-                findings.append(make_finding("bad-number", file=source, row=offset, column="帮扶户数",
+                findings.append(make_problem("bad-number", file=source, row=offset, column="帮扶户数",
                                              value=values["households"]))
                 continue
         unit = Unit(
@@ -257,19 +257,19 @@ def parse_roster_rows(
     return parsed, findings
 
 
-def _check_places(unit: Unit, roster: Roster, source: str, row: int, specs: tuple[ColumnSpec, ...]) -> list[Finding]:
+def _check_places(unit: Unit, roster: Roster, source: str, row: int, specs: tuple[ColumnSpec, ...]) -> list[Problem]:
     if unit.role is Role.town:
         return []
     town_header = next(s.header for s in specs if s.field == "town")
     town = roster.find_town(unit.town)
     if town is None:
-        return [make_finding("unknown-town", file=source, row=row, column=town_header, value=unit.town)]
+        return [make_problem("unknown-town", file=source, row=row, column=town_header, value=unit.town)]
     found = []
     villages = list(unit.villages) + ([unit.village] if unit.role in (Role.cadre, Role.helper) else [])
     column = "挂点村" if unit.role is Role.aid_unit else "村"
     for village in villages:
         if roster.find_village(town.name, village) is None:
-            found.append(make_finding("unknown-village", file=source, row=row, column=column, value=village,
+            found.append(make_problem("unknown-village", file=source, row=row, column=column, value=village,
                                       town=town.name))
     return found
 

@@ -18,7 +18,7 @@ from fupin_cli.model.deadlines import month_day
 from fupin_cli.model.glossary import Role, Status
 from fupin_cli.model.text import needs_neutralizing
 from fupin_cli.model.workspace import Campaign
-from fupin_cli.render.status import DISTRICT_HEADERS, KIND_LABELS, district_rows, percent
+from fupin_cli.render.status import DISTRICT_HEADERS, district_rows, percent
 from fupin_cli.store.atomic import write_bytes_atomic
 
 BODY_FONT, TITLE_FONT = "宋体", "黑体"
@@ -204,8 +204,8 @@ def write_town_sheet(ws: Worksheet, town: TownStatus, campaign: Campaign) -> Non
         _put(ws, row, col, text, header=True)
     for n, p in enumerate(town.problems, 1):
         row += 1
-        values = [n, KIND_LABELS[p.kind][0].split(" ")[-1], p.message, p.role.label,
-                  f"{p.unit.name}（{p.unit.unit_id}）", p.unit.village, f"第{p.round}次" if p.round else "", p.deadline]
+        values = [n, p.label, p.message, Role(p.role).label,
+                  f"{p.name}（{p.unit_id}）", p.village, f"第{p.round}次" if p.round else "", p.deadline]
         for col, value in enumerate(values, 1):
             cell = _put(ws, row, col, value)
             if col == 8 and p.deadline:

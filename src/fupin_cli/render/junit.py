@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 from fupin_cli.count.check import CheckReport, is_skipped
 from fupin_cli.model.glossary import Status
-from fupin_cli.render.check import KIND_TEXT, violation_line
+from fupin_cli.render.check import violation_line
 
 
 def junit_xml(report: CheckReport) -> str:
@@ -29,7 +29,7 @@ def junit_xml(report: CheckReport) -> str:
         if failing:
             counts["failures"] = 1
             failure = ET.SubElement(element, "failure", type=failing[0].kind,
-                                    message="；".join(KIND_TEXT[v.kind] for v in failing))
+                                    message="；".join(v.word for v in failing))
             failure.text = "\n".join(violation_line(v) for v in failing)
         elif is_skipped(case) and not case.violations:
             counts["skipped"] = 1

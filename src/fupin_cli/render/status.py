@@ -8,22 +8,17 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from fupin_cli.count.status import DistrictStatus, Problem, TownStatus
+from fupin_cli.count.status import DistrictStatus, TownStatus
 from fupin_cli.model.deadlines import month_day
 from fupin_cli.model.glossary import Role, Status
+from fupin_cli.model.problems import Problem
+from fupin_cli.model.roster import Unit
 
 SYMBOLS: dict[Status, tuple[str, str]] = {
     Status.on_time: ("✓", "green"),
     Status.late: ("⚠", "yellow"),
     Status.missing: ("✗", "bold red"),
     Status.pending: ("·", "dim"),
-}
-KIND_LABELS: dict[str, tuple[str, str]] = {
-    "missing": ("✗ 未报", "bold red"),
-    "late": ("⚠ 逾期", "yellow"),
-    "open_after_deadline": ("✗ 未完成", "red"),
-    "done_late": ("⚠ 完成晚", "yellow"),
-    "warning": ("⚠ 提示", "yellow"),
 }
 MAX_PROBLEMS = 30
 
@@ -141,24 +136,25 @@ def _first_line(text: str) -> str:
     return text.splitlines()[0] if text else ""
 
 
-def problem_who(p: Problem, namesakes: frozenset[tuple[Role, str]] = frozenset()) -> str:
+def problem_who(p: Problem, namesakes: dict[str, Unit] | None = None) -> str:
     """角色 名称（村）; namesakes also show their work unit (or id) to tell them apart."""
-    place = [p.unit.village] if p.unit.village else []
-    if (p.role, p.unit.name) in namesakes:
-        place.append(p.unit.work_unit or p.unit.post or p.unit.unit_id)
-    return f"{p.role.label} {p.unit.name}" + (f"（{'·'.join(place)}）" if place else "")
+    place = [p.village] if p.village else []
+    unit = (namesakes or {}).get(p.unit_id)
+    if unit is not None:
+        place.append(unit.work_unit or unit.post or unit.unit_id)
+    return f"{Role(p.role).label} {p.name}" + (f"（{'·'.join(place)}）" if place else "")
 
 
-def namesakes_of(town: TownStatus) -> frozenset[tuple[Role, str]]:
-    """(role, name) pairs held by more than one unit of the town."""
+def namesakes_of(town: TownStatus) -> dict[str, Unit]:
+    """The units of the town (by id) whose role and name another unit of the town shares."""
     seen: dict[tuple[Role, str], int] = {}
     for us in town.units:
         seen[(us.role, us.unit.name)] = seen.get((us.role, us.unit.name), 0) + 1
-    return frozenset(k for k, n in seen.items() if n > 1)
+    return {us.unit.unit_id: us.unit for us in town.units if seen[(us.role, us.unit.name)] > 1}
 
 
 def problems_view(problems: tuple[Problem, ...] | list[Problem], limit: int = MAX_PROBLEMS,
-                  namesakes: frozenset[tuple[Role, str]] = frozenset()) -> RenderableType:
+                  namesakes: dict[str, Unit] | None = None) -> RenderableType:
     """The problems, most urgent first, at most `limit` of them."""
     if not problems:
         return Text("问题：无", style="green")
@@ -168,10 +164,10 @@ def problems_view(problems: tuple[Problem, ...] | list[Problem], limit: int = MA
     table.add_column("对象", max_width=34, overflow="ellipsis", no_wrap=True)
     table.add_column("说明", overflow="fold")
     for p in problems[:limit]:
-        label, style = KIND_LABELS[p.kind]
+        label, style = p.look
         table.add_row(Text(label, style=style), problem_who(p, namesakes), p.message)
     if len(problems) > limit:
-        table.caption = f"…… 另有 {len(problems) - limit} 条；全部问题：fupin check --town {problems[0].unit.town}"
+        table.caption = f"…… 另有 {len(problems) - limit} 条；全部问题：fupin check --town {problems[0].town}"
         table.caption_justify = "left"
     return table
 

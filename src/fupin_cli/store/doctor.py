@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fupin_cli.model.problems import Finding, make_finding
+from fupin_cli.model.problems import Problem, make_problem
 from fupin_cli.model.record import Return
 from fupin_cli.model.roster import Roster
 from fupin_cli.store.archive import FILES, INDEX, RECORDS, rebuild_index, record_line, return_id_for
@@ -24,7 +24,7 @@ class DoctorReport:
     """What doctor found: how many returns it checked, problems (errors) and repairs (warnings)."""
 
     checked: int = 0
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -101,7 +101,7 @@ def check_store(root: Path, roster: Roster) -> DoctorReport:
         if temps:
             for path in temps:
                 path.unlink(missing_ok=True)
-            report.findings.append(make_finding("store-temp-removed", file=str(folder), count=len(temps)))
+            report.findings.append(make_problem("store-temp-removed", file=str(folder), count=len(temps)))
         units = roster.by_id()
         records: dict[str, Return] = {}
         referenced: set[str] = set()
@@ -114,27 +114,27 @@ def check_store(root: Path, roster: Roster) -> DoctorReport:
             record, reason = _read_record(path)
             report.checked += 1
             if record is None:
-                report.findings.append(make_finding("store-record-unreadable", file=str(path), reason=reason))
+                report.findings.append(make_problem("store-record-unreadable", file=str(path), reason=reason))
                 continue
             records[record.return_id] = record
             referenced.add(record.stored_name)
             original = folder / FILES / record.stored_name
             if not record.stored_name or not original.is_file():
-                report.findings.append(make_finding("store-original-missing", file=str(path), value=record.return_id,
+                report.findings.append(make_problem("store-original-missing", file=str(path), value=record.return_id,
                                                     stored=f"files/{record.stored_name}"))
             elif _sha256(original) != record.sha256 or return_id_for(record.sha256) != record.return_id:
-                report.findings.append(make_finding("store-checksum-mismatch", file=str(original),
+                report.findings.append(make_problem("store-checksum-mismatch", file=str(original),
                                                     value=record.return_id, stored=f"files/{record.stored_name}"))
             if record.unit_id not in units:
-                report.findings.append(make_finding("store-unit-unknown", file=str(path), value=record.return_id,
+                report.findings.append(make_problem("store-unit-unknown", file=str(path), value=record.return_id,
                                                     unit=record.name, unit_id=record.unit_id))
         files_dir = folder / FILES
         for path in sorted(files_dir.iterdir()) if files_dir.is_dir() else []:
             if path.is_file() and not path.name.endswith(".tmp") and path.name not in referenced:
-                report.findings.append(make_finding("store-orphan-file", file=str(path)))
+                report.findings.append(make_problem("store-orphan-file", file=str(path)))
         if not any(f.code == "store-record-unreadable" for f in report.findings):
             problem = _index_problem(folder, records)
             if problem:
                 rebuild_index(root)
-                report.findings.append(make_finding("store-index-rebuilt", file=str(folder / INDEX), reason=problem))
+                report.findings.append(make_problem("store-index-rebuilt", file=str(folder / INDEX), reason=problem))
     return report

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from fupin_cli.model.glossary import Role
-from fupin_cli.model.problems import FupinError, make_finding
+from fupin_cli.model.problems import FupinError, make_problem
 from fupin_cli.model.roster import ROSTER_FILES, Roster, parse_roster_rows, roster_csv
 from fupin_cli.model.text import UndecodableText, decode_text, parse_text
 from fupin_cli.store.atomic import write_bytes_atomic
@@ -52,8 +52,8 @@ def _read_rows(path: Path) -> list[list[object]]:
         text, _encoding = decode_text(path.read_bytes())
         return parse_text(text)
     except UndecodableText as exc:
-        finding = make_finding("encoding-error", file=str(path), offset=exc.offset)
+        finding = make_problem("encoding-error", file=str(path), offset=exc.offset)
         raise FupinError(f"花名册文件 {path} 无法读取：{finding.message}") from None
     except csv.Error as exc:
-        finding = make_finding("file-unreadable", file=str(path), reason=f"CSV 格式错误：{exc}")
+        finding = make_problem("file-unreadable", file=str(path), reason=f"CSV 格式错误：{exc}")
         raise FupinError(f"花名册文件 {path} 无法读取：{finding.message}") from None
