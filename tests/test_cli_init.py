@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from fupin_cli.cli import app
-from fupin_cli.model.roster import ROSTER_FILES
+from fupin_cli.model.roles import ROLES
 from fupin_cli.model.workspace import load_workspace
 from fupin_cli.store.roster_file import load_roster
 
@@ -31,9 +31,9 @@ def test_init_writes_config_and_empty_roster(runner, tmp_path):
     assert doc["name"] and doc["district"]
     campaign = load_workspace(target).campaign
     assert (campaign.year, campaign.timezone, campaign.assessment_start) == (2020, "Asia/Shanghai", dt.date(2020, 11, 20))
-    assert sorted(p.name for p in (target / "roster").iterdir()) == sorted(ROSTER_FILES.values())
+    assert sorted(p.name for p in (target / "roster").iterdir()) == sorted(i.roster_file for i in ROLES.values())
     assert list(load_roster(target).all_units()) == []
-    for data in (target / "roster" / name for name in ROSTER_FILES.values()):
+    for data in (target / "roster" / name for name in (i.roster_file for i in ROLES.values())):
         assert data.read_bytes().startswith(b"\xef\xbb\xbf")
 
 
@@ -76,7 +76,7 @@ def test_init_in_current_directory(runner, tmp_path, monkeypatch):
 
 def test_demo_is_a_realistic_district():
     roster = load_roster(DEMO)
-    counts = {role.value: len(roster.of(role)) for role in ROSTER_FILES}
+    counts = {role.value: len(roster.of(role)) for role in ROLES}
     assert counts["town"] >= 3 and counts["village"] >= 8
     assert counts["aid_unit"] >= 1 and counts["leader"] >= 1 and counts["cadre"] >= 1
     assert counts["helper"] >= 24

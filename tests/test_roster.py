@@ -12,7 +12,7 @@ import pytest
 from fupin_cli.cli import app
 from fupin_cli.intake.roster_import import import_roster
 from fupin_cli.model.glossary import Role
-from fupin_cli.model.roster import ROSTER_FILES
+from fupin_cli.model.roles import ROLES
 from fupin_cli.store.roster_file import load_roster
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo"
@@ -60,7 +60,7 @@ def write_xlsx(path: Path, rows: list[list[object]], title: str = "花名册") -
 
 
 def roster_bytes(root: Path) -> dict[str, bytes]:
-    return {name: (root / "roster" / name).read_bytes() for name in sorted(ROSTER_FILES.values())}
+    return {name: (root / "roster" / name).read_bytes() for name in sorted(i.roster_file for i in ROLES.values())}
 
 
 def listing(runner, root: Path, *args: str) -> list[dict]:
@@ -322,7 +322,7 @@ def test_importing_the_same_file_twice_changes_nothing(runner, empty_workspace, 
 def test_the_demo_roster_reimports_unchanged(demo_workspace, role):
     """The stored CSV is itself an importable office file: importing it back changes nothing."""
     before = roster_bytes(demo_workspace)
-    result = import_roster(demo_workspace, DEMO / "roster" / ROSTER_FILES[Role(role)], Role(role))
+    result = import_roster(demo_workspace, DEMO / "roster" / ROLES[Role(role)].roster_file, Role(role))
     assert result.ok, result.findings
     assert (result.added, result.updated, result.unchanged) == ([], [], len(load_roster(DEMO).of(Role(role))))
     assert roster_bytes(demo_workspace) == before

@@ -15,7 +15,8 @@ from rich.table import Table
 from fupin_cli.cli.app import app, options
 from fupin_cli.cli.console import err, out
 from fupin_cli.forms.generate import FORMATS, FormResult, plan_forms, write_forms
-from fupin_cli.model.glossary import REPORTING_ROLES, Role
+from fupin_cli.model.glossary import Role
+from fupin_cli.model.roles import REPORTING_ROLES
 from fupin_cli.store.roster_file import load_roster
 
 forms_app = typer.Typer(help="空白表 (forms)：为每个填报对象生成可打印、可填写的工作任务清单。", no_args_is_help=True)

@@ -6,8 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from fupin_cli.count.status import DistrictStatus, RoundStatus, UnitStatus
-from fupin_cli.model.glossary import REPORTING_ROLES, Status
+from fupin_cli.model.glossary import Status
 from fupin_cli.model.problems import KINDS, KINDS_TABLE, Problem
+from fupin_cli.model.roles import REPORTING_ROLES
 
 # check's JSON families and their words, in the order of its counts (most urgent first, warnings last).
 _VIOLATIONS = sorted((k for k in KINDS_TABLE if k.severity == "violation"), key=lambda k: k.rank)
@@ -98,10 +99,10 @@ def check_status(district: DistrictStatus, strict: bool = False) -> CheckReport:
             key = (town_rank, role_value_rank.get(p.role, 99), unit_rank.get(p.unit_id, 0), p.round or 0,
                    p.rank, p.task_id)
             verdicts.append((key, v))
-            by_case.setdefault((p.unit_id, p.round or 0), []).append(v)
+            by_case.setdefault((p.unit_id, p.template_id, p.round or 0), []).append(v)
         for us in sorted(town.units, key=lambda u: (role_rank.get(u.role, 99), unit_rank[u.unit.unit_id])):
             for r in us.rounds:
-                found = sorted(by_case.get((us.unit.unit_id, r.number), []),
+                found = sorted(by_case.get((us.unit.unit_id, us.template.id, r.number), []),
                                key=lambda v: (v.problem.rank, v.problem.task_id))
                 cases.append(Case(town.town.name, us, r, tuple(found)))
     verdicts.sort(key=lambda kv: kv[0])

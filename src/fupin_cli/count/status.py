@@ -7,11 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from fupin_cli.model.deadlines import Round, end_of_day, month_day, rounds_for
-from fupin_cli.model.glossary import REPORTING_ROLES, Role, Status
+from fupin_cli.model.glossary import Role, Status
 from fupin_cli.model.problems import Problem, make_problem
 from fupin_cli.model.record import Answer, Return
+from fupin_cli.model.roles import REPORTING_ROLES
 from fupin_cli.model.roster import Roster, Unit, require_town
-from fupin_cli.model.templates import Template, template_for_role
+from fupin_cli.model.templates import Template, checklists_for
 from fupin_cli.model.workspace import Campaign
 
 # Ingest's own date-after-deadline warning says what done_late says; status keeps only done_late.
@@ -55,10 +56,16 @@ class UnitStatus:
         """The unit's role."""
         return self.unit.role
 
+    @property
+    def checklist(self) -> str:
+        """The title of the checklist when it is not the role's own (a second checklist of the role), else ""."""
+        return "" if self.template.id == self.unit.role.value else self.template.title
+
     def to_dict(self) -> dict:
         """The unit as in `status --format json`."""
         return {
             "role": self.unit.role.value,
+            "template_id": self.template.id,
             "unit_id": self.unit.unit_id,
             "name": self.unit.name,
             "town": self.unit.town,
@@ -129,6 +136,8 @@ class TaskCompletion:
     done: int
     total: int
     answer: Answer | None = None  # the town's own latest answer (role town only)
+    template_id: str = ""
+    checklist: str = ""  # the checklist's title when it is not the role's own, as UnitStatus.checklist
 
     @property
     def rate(self) -> float | None:
@@ -137,7 +146,8 @@ class TaskCompletion:
 
     def to_dict(self) -> dict:
         """The task as in `status --format json`."""
-        data = {"role": self.role.value, "task_id": self.task_id, "number": self.number, "done": self.done,
+        data = {"role": self.role.value, "template_id": self.template_id, "task_id": self.task_id,
+                "number": self.number, "done": self.done,
                 "total": self.total, "rate": _round(self.rate)}
         if self.role is Role.town:
             data["answer"] = None if self.answer is None else self.answer.done
@@ -235,8 +245,9 @@ class DistrictStatus:
         tasks: dict[tuple[str, str], dict] = {}
         for town in self.towns:
             for t in town.tasks:
-                entry = tasks.setdefault((t.role.value, t.task_id), {"role": t.role.value, "task_id": t.task_id,
-                                                                     "number": t.number, "done": 0, "total": 0})
+                entry = tasks.setdefault((t.template_id, t.task_id), {
+                    "role": t.role.value, "template_id": t.template_id, "task_id": t.task_id, "number": t.number,
+                    "done": 0, "total": 0})
                 entry["done"] += t.done
                 entry["total"] += t.total
         for entry in tasks.values():
@@ -261,13 +272,16 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-def role_rounds(templates: dict[str, Template], campaign: Campaign) -> dict[Role, tuple[Template, list[Round]]]:
-    """Each reporting role's template and its rounds (roles without a template are left out)."""
-    found = {}
+Plan = dict[Role, list[tuple[Template, list[Round]]]]
+
+
+def role_rounds(templates: dict[str, Template], campaign: Campaign) -> Plan:
+    """Each reporting role's checklists (its main one first) and their rounds; roles without one are left out."""
+    found: Plan = {}
     for role in REPORTING_ROLES:
-        template = template_for_role(templates, role)
-        if template is not None:
-            found[role] = (template, rounds_for(template, campaign))
+        mine = [(t, rounds_for(t, campaign)) for t in checklists_for(templates, role)]
+        if mine:
+            found[role] = mine
     return found
 
 
@@ -299,7 +313,7 @@ class CurrentReturns(dict):
 
 
 def current_returns(returns: Iterable[Return], cutoff: dt.datetime) -> CurrentReturns:
-    """For each (role, unit, round), the latest return received by `cutoff` (supersede recomputed as of then).
+    """For each (checklist, unit, round), the latest return received by `cutoff` (supersede recomputed as of then).
 
     A correction sent after the deadline replaces the answers, but the round still counts as reported when
     its first return arrived (DESIGN §7: on time if a return for the round was received by its deadline).
@@ -308,7 +322,7 @@ def current_returns(returns: Iterable[Return], cutoff: dt.datetime) -> CurrentRe
     for r in returns:
         if r.received_at > cutoff:
             continue
-        key = (r.role, r.unit_id, r.round)
+        key = (r.template_id, r.unit_id, r.round)
         old = best.get(key)
         if old is None or _newer(r, old):
             best[key] = r
@@ -330,7 +344,7 @@ def unit_status(unit: Unit, template: Template, rounds: list[Round],
     statuses = []
     returned = []
     for rnd in rounds:
-        key = (unit.role.value, unit.unit_id, rnd.number)
+        key = (template.id, unit.unit_id, rnd.number)
         ret = current.get(key)
         if ret is not None:
             first = getattr(current, "first", {}).get(key, ret.received_at)
@@ -349,17 +363,17 @@ def unit_status(unit: Unit, template: Template, rounds: list[Round],
 
 def unit_problems(us: UnitStatus, cutoff: dt.datetime) -> list[Problem]:
     """The problems of one unit: missing and late rounds, tasks open after the last deadline, done late, warnings."""
-    unit = us.unit
+    unit, tid = us.unit, us.template.id
     found: list[Problem] = []
     for r in us.rounds:
         if r.status is Status.missing:
             found.append(make_problem("round-missing", round=r.number, deadline=month_day(r.day))
-                         .about(unit, r.number, r.day))
+                         .about(unit, r.number, r.day, template_id=tid))
         elif r.status is Status.late and r.received_at is not None:
             received = r.received_at.astimezone(r.deadline.tzinfo)
             found.append(make_problem("round-late", round=r.number, deadline=month_day(r.day),
                                       received=f"{month_day(received.date())} {received:%H:%M}")
-                         .about(unit, r.number, r.day))
+                         .about(unit, r.number, r.day, template_id=tid))
     tasks = {t.id: t for t in us.template.tasks}
     last = us.rounds[-1] if us.rounds else None
     if us.latest is not None and last is not None and last.deadline < cutoff:
@@ -368,7 +382,7 @@ def unit_problems(us: UnitStatus, cutoff: dt.datetime) -> list[Problem]:
             answer = answers.get(task.id)
             if answer is None or answer.done is not True:
                 found.append(make_problem("task-open", number=task.number, deadline=month_day(last.day))
-                             .about(unit, last.number, last.day, task.id))
+                             .about(unit, last.number, last.day, task.id, template_id=tid))
     by_round = {r.number: r for r in us.rounds}
     for ret in us.current:
         rnd = by_round[ret.round]
@@ -377,7 +391,7 @@ def unit_problems(us: UnitStatus, cutoff: dt.datetime) -> list[Problem]:
                 found.append(make_problem("task-done-late", number=tasks[answer.task_id].number,
                                           value=month_day(answer.done_on), round=rnd.number,
                                           deadline=month_day(rnd.day))
-                             .about(unit, rnd.number, rnd.day, answer.task_id))
+                             .about(unit, rnd.number, rnd.day, answer.task_id, template_id=tid))
         for f in ret.findings:
             if f.code in _REDUNDANT_FINDINGS:
                 continue
@@ -388,7 +402,7 @@ def unit_problems(us: UnitStatus, cutoff: dt.datetime) -> list[Problem]:
                 where = f"第 {number} 项任务（第 {f.row} 行）："
             else:
                 where = f"第 {f.row} 行：" if f.row is not None else ""
-            found.append(f.about(unit, rnd.number, rnd.day, task_id or "", f"{where}{f.message}"))
+            found.append(f.about(unit, rnd.number, rnd.day, task_id or "", f"{where}{f.message}", template_id=tid))
     return found
 
 
@@ -406,8 +420,7 @@ def town_status(roster: Roster, templates: dict[str, Template], campaign: Campai
     plan, current = _prepared or (role_rounds(templates, campaign), current_returns(returns, cutoff))
     units: list[UnitStatus] = []
     for unit in town_units(roster, town):
-        if unit.role in plan:
-            template, rounds = plan[unit.role]
+        for template, rounds in plan.get(unit.role, ()):
             units.append(unit_status(unit, template, rounds, current, cutoff))
     problems: list[Problem] = []
     for us in units:
@@ -420,27 +433,30 @@ def town_status(roster: Roster, templates: dict[str, Template], campaign: Campai
     )
 
 
-def task_completion(units: list[UnitStatus], plan: dict[Role, tuple[Template, list[Round]]]) -> list[TaskCompletion]:
-    """Per role and task: units whose latest return says 是, over the role's units here."""
+def task_completion(units: list[UnitStatus], plan: Plan) -> list[TaskCompletion]:
+    """Per checklist and task: units whose latest return says 是, over the units here that fill it."""
     found = []
-    for role, (template, _rounds) in plan.items():
-        mine = [us for us in units if us.role is role]
-        if not mine:
-            continue
-        latest = [{a.task_id: a for a in us.latest.answers} if us.latest else {} for us in mine]
-        for task in template.tasks:
-            done = sum(1 for answers in latest if (a := answers.get(task.id)) is not None and a.done is True)
-            own = latest[0].get(task.id) if role is Role.town else None
-            found.append(TaskCompletion(role, task.id, task.number, task.text, done, len(mine), own))
+    for role, checklists in plan.items():
+        for index, (template, _rounds) in enumerate(checklists):
+            mine = [us for us in units if us.template.id == template.id]
+            if not mine:
+                continue
+            latest = [{a.task_id: a for a in us.latest.answers} if us.latest else {} for us in mine]
+            for task in template.tasks:
+                done = sum(1 for answers in latest if (a := answers.get(task.id)) is not None and a.done is True)
+                own = latest[0].get(task.id) if role is Role.town and index == 0 else None
+                found.append(TaskCompletion(role, task.id, task.number, task.text, done, len(mine), own,
+                                            template.id, mine[0].checklist))
     return found
 
 
 def helper_coverage(roster: Roster, town: Unit, units: list[UnitStatus],
-                    plan: dict[Role, tuple[Template, list[Round]]], cutoff: dt.datetime) -> list[VillageCoverage]:
-    """帮扶责任人到位情况 per village: helpers with a return (on time or late) per round."""
+                    plan: Plan, cutoff: dt.datetime) -> list[VillageCoverage]:
+    """帮扶责任人到位情况 per village: helpers with a return (on time or late) of their main checklist per round."""
     if Role.helper not in plan:
         return []
-    helpers = [us for us in units if us.role is Role.helper]
+    main = plan[Role.helper][0][0]
+    helpers = [us for us in units if us.template.id == main.id]
     villages = [v.name for v in roster.of(Role.village) if v.town == town.name]
     villages += sorted({us.unit.village for us in helpers} - set(villages))
     found = []

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING
 
 from fupin_cli.forms.csv import form_csv
 from fupin_cli.forms.identity import FormIdentity
-from fupin_cli.model.glossary import REPORTING_ROLES, Role
+from fupin_cli.model.glossary import Role
 from fupin_cli.model.problems import FupinError
+from fupin_cli.model.roles import REPORTING_ROLES
 from fupin_cli.model.roster import Roster, Unit, require_town
-from fupin_cli.model.templates import Template, template_for_role
+from fupin_cli.model.templates import Template, checklists_for
 from fupin_cli.model.text import normalize_name
 from fupin_cli.model.workspace import Workspace
 from fupin_cli.store.atomic import sync_all, write_bytes_atomic
@@ -118,15 +119,18 @@ def plan_forms(
     campaign = workspace.campaign
     planned: list[tuple[Unit, Template, str, str]] = []
     for r in _selected_roles(role):
-        template = template_for_role(templates, r)
-        if template is None:
+        checklists = checklists_for(templates, r)
+        if not checklists:
             raise FupinError(f"没有{r.label}（{r.value}）的工作任务清单；请检查 templates/ 文件夹")
-        _check_round(template, round_number)
-        for unit in roster.of(r):
-            unit_town = form_town(unit, roster)
-            if town_filter is not None and normalize_name(unit_town) != normalize_name(town_filter):
-                continue
-            planned.append((unit, template, unit_town, r.label))
+        for index, template in enumerate(checklists):
+            _check_round(template, round_number)
+            # A role's main checklist goes in the role's folder; a second one in a folder named for its title.
+            label = r.label if index == 0 else template.title
+            for unit in roster.of(r):
+                unit_town = form_town(unit, roster)
+                if town_filter is not None and normalize_name(unit_town) != normalize_name(town_filter):
+                    continue
+                planned.append((unit, template, unit_town, label))
     names = _file_names([(u, t, label) for u, _, t, label in planned])
     jobs = []
     for (unit, template, unit_town, label), name in zip(planned, names, strict=True):

@@ -22,9 +22,9 @@ from fupin_cli.intake.readers import RawSheet, UnreadableFile, read_file
 from fupin_cli.model.deadlines import Round, infer_round, rounds_for
 from fupin_cli.model.problems import Problem, errno_text, make_problem
 from fupin_cli.model.record import Answer, Return
-from fupin_cli.model.roster import Roster, Unit
+from fupin_cli.model.roster import Roster, Unit, name_key
 from fupin_cli.model.templates import Template
-from fupin_cli.model.text import cell_text, normalize_name, restore
+from fupin_cli.model.text import cell_text, restore
 from fupin_cli.model.workspace import Campaign
 from fupin_cli.store.archive import return_id_for, stored_file_name
 
@@ -193,13 +193,14 @@ def read_header(sheet: RawSheet, template: Template, table_row: int) -> dict[str
                 key = match_text(label)
                 if key not in labels:
                     continue
-                value = restore(value.strip())
+                value, col = restore(value.strip()), c  # col: the cell holding the value (B3/C3), not the label's
                 if not value:
-                    value = restore(next(
-                        (x for x in cells[c + 1:] if x and match_text(_LABEL_SPLIT.split(x)[0]) not in labels), ""))
+                    col, value = next(((i, x) for i, x in enumerate(cells[c + 1:], start=c + 1)
+                                       if x and match_text(_LABEL_SPLIT.split(x)[0]) not in labels), (c, ""))
+                    value = restore(value)
                     if value and sep == "" and len(parts) > 1:
-                        value = ""
-                found.setdefault(labels[key], (value, r + 1, c))
+                        value, col = "", c
+                found.setdefault(labels[key], (value, r + 1, col))
     return found
 
 
@@ -209,9 +210,9 @@ def _candidates_text(units: list[Unit]) -> str:
 
 
 def match_unit(roster: Roster, template: Template, name: str) -> list[Unit]:
-    """The roster units of the template's role whose name equals `name` after normalisation."""
-    key = normalize_name(name)
-    return [u for u in roster.of(template.role) if normalize_name(u.name) == key]
+    """The units of the template's role whose name equals `name` after normalisation (a person's blanks ignored)."""
+    key = name_key(template.role, name)
+    return [u for u in roster.of(template.role) if name_key(u.role, u.name) == key]
 
 
 def ingest_bytes(path: Path, data: bytes, ctx: IngestContext, sha256: str | None = None) -> IngestOutcome:

@@ -25,6 +25,8 @@ class RawSheet:
     visible: bool = True
     meta: dict[str, str] = field(default_factory=dict)
     notes: list[tuple[str, int, int]] = field(default_factory=list)  # (finding code, 1-based row, column)
+    # Merged ranges as ((first row, first column), (last row, last column)), 0-based; xlsx and xls only.
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
 
 
 def read_text_file(data: bytes, name: str = "") -> RawSheet:
@@ -57,7 +59,8 @@ def read_spreadsheet(data: bytes) -> list[RawSheet]:
             sheet = book.get_sheet_by_name(meta.name)
             rows = sheet.to_python(skip_empty_area=False)
             visible = str(meta.visible).rsplit(".", 1)[-1] == "Visible"
-            sheets.append(RawSheet(name=meta.name, rows=[list(r) for r in rows], visible=visible))
+            sheets.append(RawSheet(name=meta.name, rows=[list(r) for r in rows], visible=visible,
+                                   merged=list(sheet.merged_cell_ranges or [])))
     except UnreadableFile:
         raise
     except Exception as exc:  # noqa: BLE001 — calamine raises its own assorted errors for broken files

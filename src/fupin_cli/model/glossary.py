@@ -6,7 +6,7 @@ from enum import Enum
 
 
 class Role(str, Enum):
-    """A kind of roster entry; the five reporting roles each fill one checklist."""
+    """A kind of roster entry; the facts of each (roster file, checklists, reporting) are in model/roles.py."""
 
     town = "town"
     village = "village"
@@ -29,9 +29,6 @@ ROLE_LABELS: dict[Role, str] = {
     Role.cadre: "村干部",
     Role.helper: "帮扶责任人",
 }
-
-# The roles that fill a checklist, in the order rollups list them.
-REPORTING_ROLES: tuple[Role, ...] = (Role.town, Role.leader, Role.aid_unit, Role.cadre, Role.helper)
 
 
 class Status(str, Enum):

@@ -104,6 +104,80 @@ KINDS_TABLE: tuple[Kind, ...] = (
     Kind("store-index-rebuilt", "warning", "索引 index.jsonl 与回执记录不一致（{reason}），已按记录重建"),
     Kind("store-temp-removed", "warning", "删除了中断写入留下的临时文件（{count} 个）"),
     Kind("store-orphan-file", "warning", "原始文件没有对应的回执记录（收取时被中断）；重新收取该回执即可"),
+    # stopping a command (FupinError, exit code 2; `code` and message of the JSON {"error": …})
+    Kind("usage", "error", "{detail}\n请运行 {command} --help 查看用法。"),
+    Kind("os-error", "error", "无法读写 {path}：{reason}；请检查路径、权限和磁盘空间后重试"),
+    Kind("os-error-unnamed", "error", "文件操作失败：{reason}"),
+    Kind("as-of-not-a-date", "error", "--as-of “{value}”不是日期；请写成 {year}-11-08 或 11月8日"),
+    Kind("received-not-a-date", "error", "--received “{value}”不是日期时间；请写成 2020-11-06 或 2020-11-06T23:00"),
+    Kind("town-not-found", "error", "花名册中没有镇“{name}”。{hint}现有的镇：{listed}；请改正 --town"),
+    Kind("roster-file-invalid", "error", "花名册文件 {path} 有误；请改正后重试：\n{lines}"),
+    Kind("roster-file-unreadable", "error", "花名册文件 {path} 无法读取：{reason}"),
+    Kind("roster-id-missing", "error", "{path} 第 {line} 行：缺少“编号”；请用 fupin roster import 导入而不要手工删除编号列"),
+    Kind("workspace-exists", "error", "{path} 已存在；工作区不会被覆盖。请换一个目录，或删除后重试"),
+    Kind("not-a-folder", "error", "{path} 不是目录；请换一个目录"),
+    Kind("store-locked", "error", "另一个 fupin 进程正在写入 {folder}（等待 {seconds} 秒后仍未结束）；请等它完成后重试"),
+    Kind("no-files-to-ingest", "error", "没有找到可收取的文件（.xlsx .xlsm .xls .ods .csv .txt）"),
+    Kind("role-fills-no-form", "error", "{role}不单独填表；可选角色：{roles}"),
+    Kind("no-checklist-for-role", "error", "没有{role}（{value}）的工作任务清单；请检查 templates/ 文件夹"),
+    Kind("forms-round-out-of-range", "error",
+         "附件{attachment} {title}只有 {count} 次报送，没有第 {value} 次；请改正 --round，或用 --role 只生成其他角色的表"),
+    Kind("form-outside-output", "error", "“{name}”的表会写到输出目录之外（{path}）；已停止，请检查花名册中的名称"),
+    Kind("form-path-is-folder", "error", "{path} 是一个文件夹，无法写入表格；请改名或删除后重试"),
+    Kind("export-not-xlsx", "error", "--out “{value}”：汇总表是 Excel 工作簿，文件名请以 .xlsx 结尾（如 {stem}.xlsx）"),
+    # dates written in templates and fupin.yaml (one reader: model/monthday.py)
+    Kind("month-day-malformed", "error", "“{value}”应写成 月-日（如 11-06），或 before_assessment（核验前一天）"),
+    Kind("date-malformed", "error", "“{value}”应写成 年-月-日，如 2020-11-20"),
+    Kind("date-no-such-month", "error", "“{value}”不是真实的日期：没有 {month} 月；请改正月份"),
+    Kind("date-no-such-day", "error", "“{value}”不是真实的日期：{month} 月只有 1 到 {days} 日；请改正日子"),
+    Kind("date-not-leap-year", "error", "“{value}”不是真实的日期：{year} 年不是闰年，2 月只有 28 日；请改正日子"),
+    # YAML files (templates, fupin.yaml)
+    Kind("yaml-syntax", "error", "{file}: YAML 格式错误，第 {line} 行第 {col} 列附近；请检查缩进（用空格，不要用 Tab）、"
+         "冒号后的空格和成对的引号、括号（解析器原文：{detail}）"),
+    Kind("yaml-syntax-somewhere", "error", "{file}: YAML 格式错误；请检查缩进（用空格，不要用 Tab）、冒号后的空格和"
+         "成对的引号、括号（解析器原文：{detail}）"),
+    Kind("yaml-not-utf8", "error", "{file}: 第 {offset} 字节不是 UTF-8 编码；请用记事本“另存为”并选 UTF-8 编码后重试"),
+    # templates (a broken one: `fupin templates check` exits 1, every other command stops with exit 2)
+    Kind("template-invalid", "error", "模板有误：\n{details}"),
+    Kind("template-unreadable", "error", "{file}: 无法读取模板文件：{reason}"),
+    Kind("template-not-mapping", "error", "{file}: 模板应为 YAML 键值对，实际为{found}"),
+    Kind("template-key-missing", "error", "缺少此项或为空"),
+    Kind("template-not-text", "error", "应为文字，实际为{found}"),
+    Kind("template-not-list", "error", "应为非空列表"),
+    Kind("template-item-not-mapping", "error", "应为键值对（label/field …）"),
+    Kind("template-bad-id", "error", "“{value}”只能用小写英文字母、数字和下划线"),
+    Kind("template-bad-role", "error", "“{value}”不是填报角色；可选：{choices}"),
+    Kind("template-village-role", "error", "村不单独填表；可选：{choices}"),
+    Kind("template-bad-attachment", "error", "应为附件编号（整数）"),
+    Kind("template-bad-field", "error", "“{value}”不可用；可选：{choices}"),
+    Kind("template-no-unit-header", "error", "需要一个 field: unit 的表头项（姓名/单位/签名）"),
+    Kind("template-column-missing", "error", "缺少 field: {field} 的列"),
+    Kind("template-duplicate-field", "error", "有重复的 field；每个 field 只能用于一列"),
+    Kind("template-not-bool", "error", "应为 true 或 false"),
+    Kind("template-duplicate-task", "error", "任务编号“{value}”重复"),
+    Kind("template-not-integer", "error", "应为整数"),
+    Kind("template-not-text-list", "error", "应为文字列表"),
+    Kind("template-no-task-text", "error", "缺少任务文字（text 或 items）"),
+    Kind("template-text-items-differ", "error", "text 与 items 不一致；只写其中一项即可"),
+    Kind("template-no-reporting", "error", "缺少报送要求（to、rounds）"),
+    Kind("template-round-number", "error", "应为 {expected}（批次从 1 起连续编号）"),
+    Kind("template-version-mismatch", "error", "与任务文字不符：文字改动后版本应为 {version}（或删去 version 一行自动计算）"),
+    Kind("template-unknown-id", "error", "没有编号为“{value}”的模板；可选：{choices}"),
+    Kind("template-none-found", "error", "没有找到模板文件（*.yaml）；请检查路径"),
+    # the workspace (fupin.yaml)
+    Kind("workspace-not-found", "error", "找不到 {config}（从 {start} 向上查找）；请在工作区目录运行，"
+         "或用 --workspace 指定，或先运行 fupin init 目录"),
+    Kind("config-missing", "error", "找不到 {file}；请先运行 fupin init {root}"),
+    Kind("config-unreadable", "error", "{file}: 无法读取：{reason}"),
+    Kind("config-invalid", "error", "工作区配置有误：\n{details}"),
+    Kind("config-not-mapping", "error", "{file}: 应为键值对（name、district、year …）"),
+    Kind("config-key-missing", "error", "缺少此项；请填写"),
+    Kind("config-bad-year", "error", "“{value}”应为四位年份，如 2020"),
+    Kind("config-bad-timezone", "error", "不认识时区“{value}”；中国大陆请填 Asia/Shanghai"),
+    Kind("config-bad-assessment-start", "error", "“{value}”应为日期，如 {year}-11-20（“四合一”实地核验第一天）"),
+    Kind("config-deadlines-not-mapping", "error", "应为“模板编号: [月-日, …]”"),
+    Kind("config-deadlines-not-list", "error", "应为列表，如 [\"11-06\", \"11-09\"]"),
+    Kind("config-deadlines-unknown-template", "error", "没有编号为“{value}”的模板；可选：{choices}"),
     # status and check (deadlines, DESIGN §7)
     Kind("round-missing", "violation", "第 {round} 次报送（{deadline}截止）未报",
          kind="missing", check="always", rank=0, label="未报", symbol="✗", style="bold red"),
@@ -195,6 +269,7 @@ class Problem:
     round: int | None = None
     deadline: dt.date | None = None
     task_id: str = ""
+    template_id: str = ""
     args: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -228,11 +303,12 @@ class Problem:
         return strict or KINDS[self.code].check == "always"
 
     def about(self, unit: object, round: int | None = None, deadline: dt.date | None = None,
-              task_id: str = "", message: str | None = None) -> Problem:
-        """The same problem, told of one unit (a roster Unit) and round; optionally with a message that says more."""
+              task_id: str = "", message: str | None = None, template_id: str = "") -> Problem:
+        """The same problem, told of one unit (a roster Unit), checklist and round; optionally with more words."""
         return replace(self, role=unit.role.value, unit_id=unit.unit_id, name=unit.name,  # type: ignore[attr-defined]
                        town=unit.town, village=unit.village, round=round, deadline=deadline,  # type: ignore[attr-defined]
-                       task_id=task_id, message=self.message if message is None else message)
+                       task_id=task_id, template_id=template_id or self.template_id,
+                       message=self.message if message is None else message)
 
     def to_dict(self) -> dict:
         """The problem as JSON: the fields of status ``problems[]`` and ingest findings alike."""
@@ -248,6 +324,7 @@ class Problem:
             "round": self.round,
             "deadline": self.deadline.isoformat() if self.deadline else None,
             "task_id": self.task_id or None,
+            "template_id": self.template_id or None,
             "file": self.file,
             "sheet": self.sheet,
             "row": self.row,

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field, replace
 
 from fupin_cli.model.glossary import HEADER_ALIASES, VILLAGE_SEPARATORS, Role
 from fupin_cli.model.problems import FupinError, Problem, make_problem
-from fupin_cli.model.text import cell_text, csv_bytes, normalize_name, restore
+from fupin_cli.model.roles import ROLES, ColumnSpec
+from fupin_cli.model.text import cell_text, csv_bytes, normalize_name, person_key, restore
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,41 +52,6 @@ class Unit:
         data.update({k: v for k, v in extras.items() if v not in ("", None)})
         return data
 
-
-@dataclass(frozen=True)
-class ColumnSpec:
-    """A roster column: the Unit field, its canonical header, and whether it must be present and filled."""
-
-    field: str
-    header: str
-    required: bool
-
-
-# The columns of each roster role, in the order the stored CSV keeps them.
-ROSTER_COLUMNS: dict[Role, tuple[ColumnSpec, ...]] = {
-    Role.town: (ColumnSpec("name", "镇", True), ColumnSpec("code", "代码", False),
-                ColumnSpec("head", "负责人", False), ColumnSpec("phone", "联系电话", False)),
-    Role.village: (ColumnSpec("town", "镇", True), ColumnSpec("name", "村", True), ColumnSpec("code", "代码", False)),
-    Role.aid_unit: (ColumnSpec("name", "帮扶单位", True), ColumnSpec("town", "所在镇", True),
-                    ColumnSpec("villages", "挂点村", False), ColumnSpec("head", "负责人", False),
-                    ColumnSpec("phone", "联系电话", False)),
-    Role.leader: (ColumnSpec("name", "姓名", True), ColumnSpec("post", "职务", False),
-                  ColumnSpec("town", "挂点镇", True), ColumnSpec("phone", "联系电话", False)),
-    Role.cadre: (ColumnSpec("name", "姓名", True), ColumnSpec("post", "职务", False), ColumnSpec("town", "镇", True),
-                 ColumnSpec("village", "村", True), ColumnSpec("phone", "联系电话", False)),
-    Role.helper: (ColumnSpec("name", "姓名", True), ColumnSpec("work_unit", "工作单位", False),
-                  ColumnSpec("town", "镇", True), ColumnSpec("village", "村", True),
-                  ColumnSpec("households", "帮扶户数", False), ColumnSpec("phone", "联系电话", False)),
-}
-
-ROSTER_FILES: dict[Role, str] = {
-    Role.town: "towns.csv", Role.village: "villages.csv", Role.aid_unit: "aid_units.csv",
-    Role.leader: "leaders.csv", Role.cadre: "cadres.csv", Role.helper: "helpers.csv",
-}
-
-ID_PREFIX: dict[Role, str] = {
-    Role.town: "T", Role.village: "V", Role.aid_unit: "A", Role.leader: "L", Role.cadre: "C", Role.helper: "H",
-}
 
 def _header_key(text: str) -> str:
     return re.sub(r"[\s*＊:：()（）]", "", normalize_name(text)).lower()
@@ -150,28 +116,40 @@ def require_town(roster: Roster, name: str) -> Unit:
     raise FupinError(f"花名册中没有镇“{name}”。{hint}现有的镇：{listed}；请改正 --town")
 
 
+# Roles whose name is a person's: a blank inside it (黄 海, padded to line up) is ignored when matching.
+# Unit and place names (城关镇, 区水利局, 东岭村) keep their blanks: there a blank may separate two names.
+PERSON_ROLES: frozenset[Role] = frozenset({Role.leader, Role.cadre, Role.helper})
+
+
+def name_key(role: Role, name: str) -> str:
+    """A roster name as compared: `person_key` for a person's, `normalize_name` for a unit's or place's."""
+    return person_key(name) if role in PERSON_ROLES else normalize_name(name)
+
+
 def identity_key(unit: Unit) -> tuple[str, ...]:
     """What makes two roster rows the same unit (namesakes in one village differ by phone or work unit)."""
-    base = (unit.role.value, normalize_name(unit.town), normalize_name(unit.village), normalize_name(unit.name))
-    if unit.role in (Role.cadre, Role.helper, Role.leader):
+    base = place_key(unit)
+    if unit.role in PERSON_ROLES:
         return (*base, unit.phone.strip(), normalize_name(unit.work_unit), normalize_name(unit.post))
     return base
 
 
 def place_key(unit: Unit) -> tuple[str, ...]:
     """The unit's name and place without phone or work unit: equal for namesakes."""
-    return (unit.role.value, normalize_name(unit.town), normalize_name(unit.village), normalize_name(unit.name))
+    return (unit.role.value, normalize_name(unit.town), normalize_name(unit.village), name_key(unit.role, unit.name))
 
 
 def derive_id(unit: Unit, taken: set[str]) -> str:
     """A stable id: the region code where there is one, else a short hash of role, place and name."""
     if unit.code and unit.role in (Role.town, Role.village):
         return unit.code
-    digest = hashlib.sha256("|".join(place_key(unit)).encode("utf-8")).hexdigest()[:8]
-    candidate = f"{ID_PREFIX[unit.role]}{digest}"
+    # Hashed as names were compared before blanks inside a person's name were ignored, so ids stay as they were.
+    spelled = (unit.role.value, normalize_name(unit.town), normalize_name(unit.village), normalize_name(unit.name))
+    digest = hashlib.sha256("|".join(spelled).encode("utf-8")).hexdigest()[:8]
+    candidate = f"{ROLES[unit.role].id_prefix}{digest}"
     n = 2
     while candidate in taken:
-        candidate = f"{ID_PREFIX[unit.role]}{digest}-{n}"
+        candidate = f"{ROLES[unit.role].id_prefix}{digest}-{n}"
         n += 1
     return candidate
 
@@ -180,7 +158,7 @@ def _match_headers(
     rows: list[list[object]], role: Role, source: str, with_id: bool
 ) -> tuple[int, dict[str, int], list[Problem]]:
     """Find the header row (the first of the first ten holding every required column) and map fields to columns."""
-    specs = ROSTER_COLUMNS[role]
+    specs = ROLES[role].columns
     wanted = [("unit_id", "编号", False)] if with_id else []
     wanted += [(s.field, s.header, s.required) for s in specs]
     best: tuple[int, dict[str, int], list[str]] | None = None
@@ -222,7 +200,7 @@ def parse_roster_rows(
     header_index, mapping, findings = _match_headers(rows, role, source, with_id)
     if findings:
         return [], findings
-    specs = {s.field: s for s in ROSTER_COLUMNS[role]}
+    specs = {s.field: s for s in ROLES[role].columns}
     parsed: list[tuple[int, Unit]] = []
     # Towns and villages named in this same file count as known when importing them.
     for offset, row in enumerate(rows[header_index + 1:], start=header_index + 2):
@@ -252,7 +230,7 @@ def parse_roster_rows(
         )
         if role is Role.town:
             unit = replace(unit, town=unit.name)
-        findings.extend(_check_places(unit, roster, source, offset, ROSTER_COLUMNS[role]))
+        findings.extend(_check_places(unit, roster, source, offset, ROLES[role].columns))
         parsed.append((offset, _canonical_places(unit, roster)))
     return parsed, findings
 
@@ -298,7 +276,7 @@ def _unit_value(unit: Unit, fld: str) -> str:
 
 def roster_csv(units: list[Unit], role: Role) -> bytes:
     """The stored CSV of one role: UTF-8 with BOM so Excel on Chinese Windows opens it cleanly."""
-    specs = ROSTER_COLUMNS[role]
+    specs = ROLES[role].columns
     rows = [["编号", *[s.header for s in specs]]]
     rows += [[unit.unit_id, *[_unit_value(unit, s.field) for s in specs]] for unit in units]
     return csv_bytes(rows)

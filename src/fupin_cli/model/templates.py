@@ -10,15 +10,16 @@ from pathlib import Path
 
 import yaml
 
-from fupin_cli.model.glossary import REPORTING_ROLES, Role
-from fupin_cli.model.problems import FupinError
+from fupin_cli.model.glossary import Role
+from fupin_cli.model.monthday import BEFORE_ASSESSMENT, deadline_problem
+from fupin_cli.model.problems import FupinError, Problem, errno_text, make_problem
 from fupin_cli.model.resources import data_path
+from fupin_cli.model.roles import REPORTING_ROLES
+
+__all__ = ["BEFORE_ASSESSMENT", "Template", "load_template_file", "load_templates", "parse_template"]
 
 COLUMN_FIELDS = ("number", "category", "text", "done", "done_on", "note")
 HEADER_FIELDS = ("unit", "head", "date")
-# The helper's second visit is due the day before the verification starts (a campaign setting).
-BEFORE_ASSESSMENT = "before_assessment"
-_MONTH_DAY = re.compile(r"^(\d{1,2})-(\d{1,2})$")
 
 
 # libyaml's parser where PyYAML was built with it (every wheel on PyPI is): parsing the five templates
@@ -330,8 +331,13 @@ def load_templates(workspace_templates: Path | None = None) -> dict[str, Templat
     return dict(sorted(found.items(), key=lambda kv: (kv[1].attachment, kv[0])))
 
 
+def checklists_for(templates: dict[str, Template], role: Role) -> list[Template]:
+    """Every checklist a role fills: the one whose id is the role first, then the others naming that role."""
+    mine = [t for t in templates.values() if t.role is role]
+    return sorted(mine, key=lambda t: (t.id != role.value, t.attachment, t.id))
+
+
 def template_for_role(templates: dict[str, Template], role: Role) -> Template | None:
-    """The checklist a role fills: the template whose id is the role, else the first naming that role."""
-    if role.value in templates and templates[role.value].role is role:
-        return templates[role.value]
-    return next((t for t in templates.values() if t.role is role), None)
+    """A role's main checklist: the template whose id is the role, else the first naming that role."""
+    found = checklists_for(templates, role)
+    return found[0] if found else None

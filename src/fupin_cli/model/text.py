@@ -74,6 +74,16 @@ def normalize_name(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(INVISIBLE)
     return _BLANKS.sub(" ", text).strip()
 
+
+@functools.lru_cache(maxsize=65536)
+def person_key(text: str) -> str:
+    """A person's name as compared: `normalize_name` without any blank inside (黄 海 and 黄　海 are 黄海).
+
+    Offices pad two-character names to line up with three-character ones; a blank never tells two
+    people apart. Unit and place names keep theirs (a blank separates the villages of a 挂点村 cell).
+    """
+    return _BLANKS.sub("", normalize_name(text))
+
 # Excel, WPS and LibreOffice start a formula (or DDE) with these, full-width forms included.
 _RISKY_START = frozenset("=+-@\t\r\n＝＋－＠")
 

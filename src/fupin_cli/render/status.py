@@ -69,7 +69,7 @@ def matrix_table(town: TownStatus) -> Table:
         place = " ".join(x for x in (us.unit.village, us.unit.post) if x) if us.role is not Role.aid_unit \
             else "、".join(us.unit.villages)
         cells = [status_cell(r.status) for r in us.rounds] + [Text("")] * (width - len(us.rounds))
-        table.add_row(us.role.label, us.unit.name, place, *cells)
+        table.add_row(role_label(us.role, us.checklist), us.unit.name, place, *cells)
     if town.villages:
         table.add_section()
     for v in town.villages:
@@ -84,11 +84,17 @@ def matrix_table(town: TownStatus) -> Table:
     return table
 
 
+def role_label(role: Role, checklist: str = "") -> str:
+    """The role's Chinese name; with a second checklist of the role, its title too."""
+    return f"{role.label}（{checklist}）" if checklist else role.label
+
+
 def _deadlines(town: TownStatus) -> list[str]:
-    seen: dict[Role, str] = {}
+    seen: dict[tuple[Role, str], str] = {}
     for us in town.units:
-        if us.role not in seen:
-            seen[us.role] = f"{us.role.label} " + "、".join(month_day(r.day) for r in us.rounds)
+        if (us.role, us.template.id) not in seen:
+            seen[(us.role, us.template.id)] = (f"{role_label(us.role, us.checklist)} "
+                                               + "、".join(month_day(r.day) for r in us.rounds))
     return list(seen.values())
 
 
@@ -123,12 +129,12 @@ def role_tasks_table(town: TownStatus) -> Table | None:
     table.add_column("完成率", justify="right", no_wrap=True)
     previous = None
     for t in tasks:
-        if previous is not None and t.role is not previous:
+        if previous is not None and t.template_id != previous:
             table.add_section()
         style = "green" if t.rate == 1 else ("red" if not t.done else "")
-        table.add_row(t.role.label if t.role is not previous else "", str(t.number), _first_line(t.text),
-                      f"{t.done}/{t.total}", Text(percent(t.rate), style=style))
-        previous = t.role
+        table.add_row(role_label(t.role, t.checklist) if t.template_id != previous else "", str(t.number),
+                      _first_line(t.text), f"{t.done}/{t.total}", Text(percent(t.rate), style=style))
+        previous = t.template_id
     return table
 
 

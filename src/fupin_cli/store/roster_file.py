@@ -8,7 +8,8 @@ from pathlib import Path
 
 from fupin_cli.model.glossary import Role
 from fupin_cli.model.problems import FupinError, make_problem
-from fupin_cli.model.roster import ROSTER_FILES, Roster, parse_roster_rows, roster_csv
+from fupin_cli.model.roles import ROLES
+from fupin_cli.model.roster import Roster, parse_roster_rows, roster_csv
 from fupin_cli.model.text import UndecodableText, decode_text, parse_text
 from fupin_cli.store.atomic import write_bytes_atomic
 
@@ -18,15 +19,15 @@ def save_roster(root: Path, roster: Roster, roles: Iterable[Role] | None = None)
     folder = root / "roster"
     folder.mkdir(parents=True, exist_ok=True)
     for role in roles or Role:
-        write_bytes_atomic(folder / ROSTER_FILES[role], roster_csv(roster.of(role), role))
+        write_bytes_atomic(folder / ROLES[role].roster_file, roster_csv(roster.of(role), role))
 
 
 def load_roster(root: Path) -> Roster:
     """Read roster/*.csv of the workspace; a broken roster file is a FupinError naming file and row."""
     roster = Roster()
     folder = root / "roster"
-    for role in (Role.town, Role.village, Role.aid_unit, Role.leader, Role.cadre, Role.helper):
-        path = folder / ROSTER_FILES[role]
+    for role, info in ROLES.items():
+        path = folder / info.roster_file
         if not path.is_file():
             continue
         rows = _read_rows(path)
