@@ -1,4 +1,4 @@
-"""`fupin check`: linter lines, JSON per DESIGN §9, JUnit XML, exit codes 0/1/2."""
+"""`fupin check`: linter lines, JSON with its stable field names, JUnit XML, exit codes 0/1/2."""
 
 from __future__ import annotations
 

@@ -62,9 +62,10 @@ def test_namesakes_get_distinct_files(ws: Path) -> None:
     assert _run(ws, "--role", "helper", "--town", "城关镇", "--format", "xlsx").exit_code == 0
     folder = ws / "forms" / "城关镇" / "帮扶责任人"
     wangfang = sorted(p.name for p in folder.glob("王芳*"))
-    assert len(wangfang) == 2 and all(n.startswith("王芳_H") for n in wangfang)
-    ids = {dict(openpyxl.load_workbook(folder / n)[IDENTITY_SHEET].values)["unit_id"] for n in wangfang}
-    assert len(ids) == 2
+    # Namesakes are told apart by their 工作单位, not by an id (issue 18, item 21).
+    assert wangfang == ["王芳（区教育局）.xlsx", "王芳（区财政局）.xlsx"]
+    ids = {n: dict(openpyxl.load_workbook(folder / n)[IDENTITY_SHEET].values)["unit_id"] for n in wangfang}
+    assert ids == {"王芳（区教育局）.xlsx": "H1b205b1f", "王芳（区财政局）.xlsx": "H1b205b1f-2"}
     assert (folder / "邓春梅.xlsx").is_file()
 
 

@@ -170,7 +170,7 @@ def test_stamping_is_deterministic_and_fast_to_reuse(generated: dict[Role, FormJ
 
 @pytest.mark.bench
 def test_stamping_beats_a_bare_openpyxl_write(generated: dict[Role, FormJob]) -> None:
-    """Issue 6's target: a stamped form costs well under a third of writing the same values with openpyxl."""
+    """The performance target: a stamped form costs well under a third of writing the same values with openpyxl."""
     import time
 
     from openpyxl import Workbook

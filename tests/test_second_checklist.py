@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.fill import csv_bytes, return_rows
 
 from fupin_cli.cli import app
 from fupin_cli.forms.identity import FormIdentity
@@ -14,7 +15,6 @@ from fupin_cli.model.roles import REPORTING_ROLES, ROLES
 from fupin_cli.model.templates import checklists_for, template_for_role
 from fupin_cli.model.workspace import open_workspace
 from fupin_cli.store.roster_file import load_roster
-from tests.fill import csv_bytes, return_rows
 
 SURVEY = """\
 id: cadre_survey
@@ -65,8 +65,8 @@ def two_checklists(demo_workspace: Path) -> Path:
 
 def test_roles_table_holds_every_role_fact() -> None:
     assert list(ROLES) == list(Role)
-    assert REPORTING_ROLES == (Role.town, Role.leader, Role.aid_unit, Role.cadre, Role.helper)
-    assert {r: ROLES[r].roster_file for r in Role}[Role.helper] == "helpers.csv"
+    assert (Role.town, Role.leader, Role.aid_unit, Role.cadre, Role.helper) == REPORTING_ROLES
+    assert ROLES[Role.helper].roster_file == "helpers.csv"
     assert not ROLES[Role.village].reports and ROLES[Role.helper].rollup == "village"
     assert [c.header for c in ROLES[Role.town].columns] == ["镇", "代码", "负责人", "联系电话"]
 

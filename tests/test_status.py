@@ -170,7 +170,7 @@ def test_unknown_town_names_the_nearest(scenario) -> None:
         town(scenario, 8, "城关")
 
 
-def test_json_shape_is_design_section_9(scenario) -> None:
+def test_json_shape_keeps_its_stable_field_names(scenario) -> None:
     data = town(scenario, 10).to_dict()
     assert {"as_of", "town", "summary", "units", "tasks", "problems"} <= data.keys()
     assert {"due", "on_time", "late", "missing", "pending"} <= data["summary"].keys()

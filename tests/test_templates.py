@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[1]
 # The district's official notice text (附件2–6), shipped with the tests: see tests/data/source/README.md.
 SOURCE = REPO / "tests" / "data" / "source" / "000_9383ce5e90460201.txt"
 
-# id → (附件, role, task count, title, header labels, column labels, rounds) — DESIGN §3.
+# id → (附件, role, task count, title, header labels, column labels, rounds) — as the notice text in SOURCE has them.
 EXPECTED = {
     "leader": (2, Role.leader, 2, "处级领导工作任务清单", ["姓名", "时间"],
                ["类型", "工作任务", "是否完成", "完成时间"], ["11-12", "11-18"]),

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.markup import escape
@@ -14,8 +15,9 @@ from typer.core import TyperCommand, TyperGroup
 from fupin_cli import __version__
 from fupin_cli.cli.console import err
 from fupin_cli.cli.usage import UsageError, usage_message
-from fupin_cli.model.problems import FupinError, os_error_message
+from fupin_cli.model.problems import FupinError, os_error
 from fupin_cli.model.workspace import Workspace, open_workspace
+from fupin_cli.render.jsonout import to_json
 
 
 @dataclass
@@ -30,8 +32,36 @@ class Options:
         return open_workspace(self.workspace, None, Path.cwd())
 
 
+# Where the group keeps the words of the command line after the sub-command's name (ctx.meta is shared
+# with every sub-context).
+_WORDS = "fupin_cli.words"
+
+
+def asks_json(words: Sequence[str]) -> bool:
+    """Whether the command's words ask for ``--format json`` (the last --format counts, as in parsing)."""
+    value = None
+    rest = iter(words)
+    for word in rest:
+        if word == "--":
+            break
+        if word == "--format":
+            value = next(rest, None)
+        elif word.startswith("--format="):
+            value = word.partition("=")[2]
+    return value == "json"
+
+
 class FupinGroup(TyperGroup):
-    """Turns the project's own error into a Chinese message on stderr and exit code 2."""
+    """Turns the project's own error into exit code 2 and a Chinese message on stderr.
+
+    A command given ``--format json`` gets ``{"error": {"code", "message"}}`` on stdout instead.
+    """
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
+        rest = super().parse_args(ctx, args)
+        # Kept from the words, not the parsed options: a usage error stops before --format is parsed.
+        ctx.meta[_WORDS] = list(rest)
+        return rest
 
     def invoke(self, ctx: typer.Context):  # type: ignore[override]
         try:
@@ -39,21 +69,26 @@ class FupinGroup(TyperGroup):
         except FupinError as exc:
             if isinstance(ctx.obj, Options) and ctx.obj.debug:
                 raise
-            err.print(f"[bold red]错误：[/]{escape(exc.message)}")
-            raise typer.Exit(exc.exit_code) from None
+            _stop(ctx, exc)
         except OSError as exc:
             # A folder that cannot be written, a disk that is full, a file another program holds open.
             if isinstance(ctx.obj, Options) and ctx.obj.debug:
                 raise
-            err.print(f"[bold red]错误：[/]{escape(os_error_message(exc))}")
-            raise typer.Exit(2) from None
+            _stop(ctx, os_error(exc))
         except UsageError as exc:
             # Wrong options or arguments of a sub-command: say it in Chinese, with where to find the usage.
             sub = getattr(exc, "ctx", None)
             where = sub.command_path if sub is not None else "fupin"
-            err.print(f"[bold red]用法错误：[/]{escape(usage_message(exc.format_message()))}")
-            err.print(f"请运行 {escape(where)} --help 查看用法。")
-            raise typer.Exit(2) from None
+            _stop(ctx, FupinError("usage", detail=usage_message(exc.format_message()), command=where), "用法错误")
+
+
+def _stop(ctx: typer.Context, error: FupinError, title: str = "错误") -> NoReturn:
+    """Report the error in the command's format and exit with its code."""
+    if asks_json(ctx.meta.get(_WORDS, ())):
+        typer.echo(to_json({"error": error.to_dict()}))
+    else:
+        err.print(f"[bold red]{title}：[/]{escape(error.message)}")
+    raise typer.Exit(error.exit_code) from None
 
 
 HELP_TEXT = "显示此帮助并退出 (help)。"

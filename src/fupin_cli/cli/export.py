@@ -25,7 +25,7 @@ def export_command(
     from fupin_cli.render.export_xlsx import write_workbook
 
     if out_file.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise FupinError(f"--out “{out_file}”：汇总表是 Excel 工作簿，文件名请以 .xlsx 结尾（如 {out_file.stem}.xlsx）")
+        raise FupinError("export-not-xlsx", value=out_file, stem=out_file.stem)
     data, district = load_district(ctx, as_of, town)
     write_workbook(district, data.campaign, out_file)
     sheets = len(district.towns) + (1 if town is None else 0)

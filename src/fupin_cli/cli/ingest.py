@@ -49,10 +49,10 @@ def ingest_command(
         ingested_at=now,
     )
     if unit and unit not in context.roster.by_id():
-        raise FupinError(f"花名册中没有编号“{unit}”；请用 fupin roster list 查看编号")
+        raise FupinError("unit-not-in-roster", value=unit)
     files, skipped = collect_files(paths, workspace.root)
     if not files:
-        raise FupinError("没有找到可收取的文件（.xlsx .xlsm .xls .ods .csv .txt）")
+        raise FupinError("no-files-to-ingest")
     with Progress(TextColumn("收取回执"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=err, transient=True, disable=len(files) < 20 or not err.is_terminal) as bar:
         task = bar.add_task("ingest", total=len(files))

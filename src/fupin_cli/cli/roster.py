@@ -16,7 +16,7 @@ from fupin_cli.model.glossary import Role
 from fupin_cli.model.roster import require_town
 from fupin_cli.model.text import normalize_name
 from fupin_cli.render.jsonout import to_json
-from fupin_cli.render.roster import roster_table
+from fupin_cli.render.roster import import_lines, roster_table, warning_lines
 from fupin_cli.store.roster_file import load_roster
 
 roster_app = typer.Typer(help="花名册 (roster)：导入与查看应报送的单位和人员。", no_args_is_help=True)
@@ -35,20 +35,20 @@ def import_command(
     role: Annotated[Role, typer.Option("--role", help="导入的角色：town 镇、village 村、aid_unit 帮扶单位、leader 处级领导、cadre 村干部、helper 帮扶责任人。")],
     replace: Annotated[bool, typer.Option("--replace", help="用此文件替换该角色的全部名单（默认只增改，不删除）。")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="只检查，不写入。")] = False,
+    sheet: Annotated[str | None, typer.Option("--sheet", help="工作簿中要导入的工作表名称；默认选名称或表头与角色相符的一张。")] = None,
 ) -> None:
     """导入花名册 (import)：按表头名称匹配列；有任何问题则整份拒收、花名册不变，退出码 1。"""
     workspace = options(ctx).open()
-    result = import_roster(workspace.root, file, role, replace_all=replace, dry_run=dry_run)
+    result = import_roster(workspace.root, file, role, replace_all=replace, dry_run=dry_run, sheet_name=sheet)
     if not result.ok:
         for finding in result.findings:
             err.print(f"[red]✗[/] {escape(finding.where())}：{escape(finding.message)}")
         err.print(f"{escape(str(file))} 未导入（{len(result.findings)} 个问题）；花名册没有改动。")
         raise typer.Exit(1)
-    verb = "检查通过（未写入）" if dry_run else "已导入"
-    out.print(
-        f"{verb}{role.label}：新增 {len(result.added)}，更新 {len(result.updated)}，未变 {result.unchanged}"
-        + (f"，删除 {len(result.removed)}" if result.removed else "")
-    )
+    for line in warning_lines(result.warnings):
+        err.print(escape(line), style="yellow", soft_wrap=True)
+    for line in import_lines(result, dry_run):
+        out.print(escape(line), soft_wrap=True)
 
 
 @roster_app.command("list")

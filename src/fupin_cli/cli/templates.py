@@ -14,9 +14,17 @@ from rich.table import Table
 from fupin_cli.cli.app import app, options
 from fupin_cli.cli.console import err, out
 from fupin_cli.model.deadlines import month_day, rounds_for
+from fupin_cli.model.monthday import BEFORE_ASSESSMENT, parse_month_day
 from fupin_cli.model.problems import FupinError
-from fupin_cli.model.templates import Template, builtin_template_dir, load_template_file, load_templates
-from fupin_cli.model.workspace import Campaign
+from fupin_cli.model.templates import (
+    Template,
+    builtin_template_dir,
+    load_template_file,
+    load_templates,
+    shown_name,
+    template_files,
+)
+from fupin_cli.model.workspace import Campaign, Workspace, find_workspace
 from fupin_cli.render.jsonout import to_json
 
 templates_app = typer.Typer(help="工作任务清单模板 (templates)：查看与校验。", no_args_is_help=True)
@@ -33,22 +41,19 @@ def _available(ctx: typer.Context) -> tuple[dict[str, Template], Campaign | None
     opts = options(ctx)
     try:
         workspace = opts.open()
-    except FupinError:
-        if opts.workspace is not None:
+    except FupinError as exc:
+        if exc.code != "workspace-not-found":  # a workspace named or found, but broken: say so
             raise
         return load_templates(), None  # outside a workspace: the built-in templates
     return workspace.templates(), workspace.campaign
 
 
 def _rounds(template: Template, campaign: Campaign | None) -> str:
+    """The rounds' last days as people write them (11月6日、…)."""
     if campaign is not None:  # this workspace's dates, overrides and assessment start applied
         return "、".join(month_day(r.day) for r in rounds_for(template, campaign))
-    return "、".join("核验前一天" if r.deadline == "before_assessment" else _month_day(r.deadline) for r in template.rounds)
-
-
-def _month_day(text: str) -> str:
-    month, day = text.split("-")
-    return f"{int(month)}月{int(day)}日"
+    return "、".join("核验前一天" if r.deadline == BEFORE_ASSESSMENT else month_day(parse_month_day(r.deadline))
+                    for r in template.rounds)
 
 
 @templates_app.command("list")
@@ -72,7 +77,7 @@ def show_command(
     """显示一个模板的全部内容 (show)：yaml 为模板文件原文（可复制到工作区 templates/ 修改），json 供脚本使用。"""
     templates, _campaign = _available(ctx)
     if template_id not in templates:
-        raise FupinError(f"没有编号为“{template_id}”的模板；可选：{', '.join(templates)}")
+        raise FupinError("template-unknown-id", value=template_id, choices=", ".join(templates))
     data = templates[template_id].to_dict()
     if fmt is ShowFormat.json:
         typer.echo(to_json(data))
@@ -91,28 +96,62 @@ def check_command(
     ctx: typer.Context,
     paths: Annotated[list[Path] | None, typer.Argument(help="要校验的模板文件或目录；默认校验内置模板和工作区 templates/。")] = None,
 ) -> None:
-    """校验模板文件 (check)：有误时指出文件和键，退出码 1。"""
-    files: list[Path] = []
-    for path in paths or []:
-        files.extend(sorted(path.glob("*.yaml")) if path.is_dir() else [path])
-    if not paths:
-        files = sorted(builtin_template_dir().glob("*.yaml"))
-        try:
-            workspace = options(ctx).open()
-            files += sorted(workspace.templates_dir.glob("*.yaml"))
-        except FupinError:
-            pass
+    """校验模板文件 (check)：有误时指出文件、键和写错的值，退出码 1；在工作区中也校验 fupin.yaml 的日期。"""
+    root, workspace, config_error = _workspace_to_check(ctx)
+    if paths:
+        files = [f for path in paths for f in (sorted(path.glob("*.yaml")) if path.is_dir() else [path])]
+    else:
+        files = template_files(root / "templates" if root is not None else None)
+    if not files:
+        raise FupinError("template-none-found")
+    year = workspace.campaign.year if workspace is not None else None
+    builtin_ids = {path.stem for path in template_files()}
     bad = 0
     for path in files:
         try:
-            template = load_template_file(path)
+            template = load_template_file(path, year, _shown(path, root))
         except FupinError as exc:
             bad += 1
             err.print(f"[red]✗[/] {escape(exc.message)}")
             continue
-        out.print(f"[green]✓[/] {escape(str(path))}：{template.id}（附件{template.attachment}，{len(template.tasks)} 项任务，版本 {template.version}）")
-    if not files:
-        raise FupinError("没有找到模板文件（*.yaml）")
+        out.print(f"[green]✓[/] {escape(_described(path, template, root, builtin_ids))}")
     if bad:
         err.print(f"{bad} 个模板有误")
+    if config_error is None and workspace is not None and not paths and not bad:
+        try:
+            workspace.templates()  # across the files: each id under fupin.yaml's deadlines: is a template in force
+        except FupinError as exc:
+            config_error = exc
+    if config_error is not None:
+        err.print(f"[red]✗[/] {escape(config_error.message)}")
+    if bad or config_error is not None:
         raise typer.Exit(1)
+
+
+def _workspace_to_check(ctx: typer.Context) -> tuple[Path | None, Workspace | None, FupinError | None]:
+    """The workspace's folder, the workspace, and why its fupin.yaml does not load (outside one: all None)."""
+    opts = options(ctx)
+    try:
+        workspace = opts.open()
+    except FupinError as exc:
+        if exc.code == "workspace-not-found":
+            return None, None, None
+        if exc.code == "config-missing":
+            raise
+        return (opts.workspace or find_workspace(Path.cwd())).resolve(), None, exc  # fupin.yaml is broken
+    return workspace.root, workspace, None
+
+
+def _shown(path: Path, root: Path | None) -> str:
+    """How to name a file checked: from the workspace when it lies inside it, else as it was given."""
+    return shown_name(path.resolve(), root) if root is not None and path.resolve().is_relative_to(root) else str(path)
+
+
+def _described(path: Path, template: Template, root: Path | None, builtin_ids: set[str]) -> str:
+    """One line of a good template: 内置 or its file, its id, 附件 and title, and whether it replaces a built-in."""
+    what = f"{template.id}（附件{template.attachment}《{template.title}》，{len(template.tasks)} 项任务，版本 {template.version}"
+    if path.resolve().parent == builtin_template_dir().resolve():
+        return f"内置：{what}）"
+    in_workspace = root is not None and path.resolve().parent == root / "templates"
+    replaces = f"；替换内置 {template.id}" if in_workspace and template.id in builtin_ids else ""
+    return f"{_shown(path, root)}：{what}{replaces}）"

@@ -39,7 +39,7 @@ def parse_as_of(text: str | None, campaign: Campaign) -> dt.date:
         return dt.datetime.now(campaign.tz).date()
     day, _raw, ok = normalize_date(text, campaign.year)
     if not ok or day is None:
-        raise FupinError(f"--as-of “{text}”不是日期；请写成 {campaign.year}-11-08 或 11月8日")
+        raise FupinError("as-of-not-a-date", value=text, year=campaign.year)
     return day
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 from fupin_cli.count.status import DistrictStatus, RoundStatus
 from fupin_cli.model.deadlines import month_day
@@ -27,6 +28,8 @@ class Reminder:
     title: str
     round: RoundStatus
     message: str
+    reminded: int = 0
+    last_reminded_at: dt.datetime | None = None
 
     @property
     def status(self) -> Status:
@@ -40,6 +43,8 @@ class Reminder:
             "status": self.status.value, "role": u.role.value, "unit_id": u.unit_id, "name": u.name,
             "town": u.town, "village": u.village, "phone": u.phone, "head": u.head, "title": self.title,
             "round": self.round.number, "deadline": self.round.day.isoformat(), "message": self.message,
+            "reminded": self.reminded,
+            "last_reminded_at": self.last_reminded_at.isoformat() if self.last_reminded_at else None,
         }
 
 
@@ -74,3 +79,13 @@ def compute_reminders(district: DistrictStatus, campaign: Campaign, horizon_days
                 found.append((key, Reminder(us.unit, us.template.title, r, message)))
     found.sort(key=lambda kv: kv[0])
     return [rem for _, rem in found]
+
+
+def mark_reminded(reminders: list[Reminder], history: Mapping[tuple[str, int], object]) -> list[Reminder]:
+    """The reminders with how often each (unit, round) was chased through a group robot, and when last."""
+    found = []
+    for r in reminders:
+        seen = history.get((r.unit.unit_id, r.round.number))
+        found.append(r if seen is None else replace(r, reminded=seen.count,  # type: ignore[attr-defined]
+                                                    last_reminded_at=seen.last_at))  # type: ignore[attr-defined]
+    return found

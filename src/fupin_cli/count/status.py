@@ -193,7 +193,7 @@ class TownStatus:
         return self.task_done / self.task_total if self.task_total else None
 
     def to_dict(self) -> dict:
-        """The town as `status --town X --format json` (DESIGN §9)."""
+        """The town as `status --town X --format json` (field names stable: scripts and CI read them)."""
         return {
             "as_of": self.as_of.isoformat(),
             "town": self.town.name,
@@ -241,7 +241,7 @@ class DistrictStatus:
         return [p for t in self.towns for p in t.problems]
 
     def to_dict(self) -> dict:
-        """The district as `status --format json`: the §9 shape over all towns plus one summary per town."""
+        """The district as `status --format json`: the town's shape over all towns plus one summary per town."""
         tasks: dict[tuple[str, str], dict] = {}
         for town in self.towns:
             for t in town.tasks:
@@ -316,7 +316,7 @@ def current_returns(returns: Iterable[Return], cutoff: dt.datetime) -> CurrentRe
     """For each (checklist, unit, round), the latest return received by `cutoff` (supersede recomputed as of then).
 
     A correction sent after the deadline replaces the answers, but the round still counts as reported when
-    its first return arrived (DESIGN §7: on time if a return for the round was received by its deadline).
+    its first return arrived (on time if a return for the round was received by its deadline).
     """
     best = CurrentReturns()
     for r in returns:
@@ -340,7 +340,7 @@ def _newer(a: Return, b: Return) -> bool:
 
 def unit_status(unit: Unit, template: Template, rounds: list[Round],
                 current: dict[tuple[str, str, int], Return], cutoff: dt.datetime) -> UnitStatus:
-    """One unit's rounds as of the cutoff: on time, late, missing or pending (DESIGN §7)."""
+    """One unit's rounds as of the cutoff: on time, late, missing or pending."""
     statuses = []
     returned = []
     for rnd in rounds:

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from fupin_cli.forms.identity import FORM_CODE_LABEL, IDENTITY_MARKER, FormIdentity
 from fupin_cli.model.templates import Template
-from fupin_cli.model.text import neutralize
-
-BOM = b"\xef\xbb\xbf"
+from fupin_cli.model.text import csv_bytes
 
 
-def form_rows(template: Template, identity: FormIdentity, unit_name: str, head: str) -> list[list[str]]:
-    """The form's lines as rows of text, before CSV quoting."""
+def form_rows(template: Template, identity: FormIdentity, unit_name: str, head: str,
+              tell_apart: tuple[str, str] | None = None) -> list[list[str]]:
+    """The form's lines as rows of text, before CSV quoting; a namesake's telling field follows the name."""
     rows: list[list[str]] = [[f"附件{template.attachment}"], [template.title]]
     for field_ in template.header_fields:
         value = {"unit": unit_name, "head": head}.get(field_.field, "")
         rows.append([field_.label, value])
+        if field_.field == "unit" and tell_apart is not None:
+            rows.append(list(tell_apart))
     rows.append([FORM_CODE_LABEL, identity.form_code])
     rows.append([IDENTITY_MARKER, identity.to_line()])
     rows.append([])
@@ -30,10 +28,7 @@ def form_rows(template: Template, identity: FormIdentity, unit_name: str, head: 
     return rows
 
 
-def form_csv(template: Template, identity: FormIdentity, unit_name: str, head: str) -> bytes:
+def form_csv(template: Template, identity: FormIdentity, unit_name: str, head: str,
+             tell_apart: tuple[str, str] | None = None) -> bytes:
     """One unit's CSV form: BOM, CRLF line ends, every text cell safe from formula injection."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in form_rows(template, identity, unit_name, head):
-        writer.writerow([neutralize(cell) for cell in row])
-    return BOM + buffer.getvalue().encode("utf-8")
+    return csv_bytes(form_rows(template, identity, unit_name, head, tell_apart))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from fupin_cli.forms.csv import form_csv
 from fupin_cli.forms.identity import FormIdentity
+from fupin_cli.forms.namesake import ID_LABEL, telling_field
 from fupin_cli.model.glossary import Role
 from fupin_cli.model.problems import FupinError
 from fupin_cli.model.roles import REPORTING_ROLES
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
 
 FORMATS: tuple[str, ...] = ("xlsx", "csv")
 NAME_LIMIT = 60
+TELL_LIMIT = 20  # the namesake's 工作单位 in a file name: 李明（区水利局）
 _FORBIDDEN = re.compile(r'[/\\:*?"<>|\x00-\x1f\x7f]')
 _RESERVED = frozenset(
     ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"]
@@ -49,6 +52,7 @@ class FormJob:
     path: Path
     town: str
     head: str = ""
+    tell_apart: tuple[str, str] | None = None  # (label, value) printed on a namesake's form: 工作单位, 区水利局
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,8 @@ def _selected_roles(role: Role | None) -> tuple[Role, ...]:
     if role is None:
         return REPORTING_ROLES
     if role not in REPORTING_ROLES:
-        raise FupinError(f"{role.label}不单独填表；可选角色：{'、'.join(f'{r.value}（{r.label}）' for r in REPORTING_ROLES)}")
+        raise FupinError("role-fills-no-form", role=role.label,
+                         roles="、".join(f"{r.value}（{r.label}）" for r in REPORTING_ROLES))
     return (role,)
 
 
@@ -94,10 +99,8 @@ def _check_round(template: Template, round_number: int | None) -> None:
     if round_number is None:
         return
     if not 1 <= round_number <= len(template.rounds):
-        raise FupinError(
-            f"附件{template.attachment} {template.title}只有 {len(template.rounds)} 次报送，没有第 {round_number} 次；"
-            "请改正 --round，或用 --role 只生成其他角色的表"
-        )
+        raise FupinError("forms-round-out-of-range", attachment=template.attachment, title=template.title,
+                         count=len(template.rounds), value=round_number)
 
 
 def plan_forms(
@@ -121,7 +124,7 @@ def plan_forms(
     for r in _selected_roles(role):
         checklists = checklists_for(templates, r)
         if not checklists:
-            raise FupinError(f"没有{r.label}（{r.value}）的工作任务清单；请检查 templates/ 文件夹")
+            raise FupinError("no-checklist-for-role", role=r.label, value=r.value)
         for index, template in enumerate(checklists):
             _check_round(template, round_number)
             # A role's main checklist goes in the role's folder; a second one in a folder named for its title.
@@ -133,30 +136,37 @@ def plan_forms(
                 planned.append((unit, template, unit_town, label))
     names = _file_names([(u, t, label) for u, _, t, label in planned])
     jobs = []
-    for (unit, template, unit_town, label), name in zip(planned, names, strict=True):
+    for (unit, template, unit_town, label), (name, tell_apart) in zip(planned, names, strict=True):
         identity = FormIdentity(template.id, template.version, unit.unit_id, campaign.year, campaign.name, round_number)
         head = unit.head if template.header("head") is not None else ""
         folder = out_root / safe_file_name(unit_town) / safe_file_name(label)
         for fmt in formats:
             path = (folder / f"{name}.{fmt}").resolve()
             if not path.is_relative_to(out_root):
-                raise FupinError(f"“{unit.name}”的表会写到输出目录之外（{path}）；已停止，请检查花名册中的名称")
-            jobs.append(FormJob(unit, template, identity, fmt, path, unit_town, head))
+                raise FupinError("form-outside-output", name=unit.name, path=path)
+            jobs.append(FormJob(unit, template, identity, fmt, path, unit_town, head, tell_apart))
     return jobs
 
 
-def _file_names(entries: list[tuple[Unit, str, str]]) -> list[str]:
-    """Each unit's file name; the unit id is added where two units of one folder share a name."""
+def _file_names(entries: list[tuple[Unit, str, str]]) -> list[tuple[str, tuple[str, str] | None]]:
+    """Each unit's file name and, for namesakes of one folder, the field that tells them apart.
+
+    Namesakes' names carry their 工作单位, else 职务, else 村 (李明（区水利局）); where even that is shared,
+    the unit id. The same roster always gives the same names.
+    """
     base = [safe_file_name(unit.name) for unit, _, _ in entries]
     # Windows and macOS compare names without case, so 'Abc' and 'abc' would be the same file there.
-    keys = [(safe_file_name(town).casefold(), label, b.casefold()) for (_, town, label), b in zip(entries, base, strict=True)]
-    counts: dict[tuple[str, str, str], int] = {}
-    for key in keys:
-        counts[key] = counts.get(key, 0) + 1
-    return [
-        f"{b}_{safe_file_name(unit.unit_id)}" if counts[key] > 1 else b
-        for (unit, _, _), b, key in zip(entries, base, keys, strict=True)
-    ]
+    folders = [(safe_file_name(town).casefold(), label) for _, town, label in entries]
+    counts = Counter((f, b.casefold()) for f, b in zip(folders, base, strict=True))
+    tells = [telling_field(unit) if counts[(f, b.casefold())] > 1 else None
+             for (unit, _, _), f, b in zip(entries, folders, base, strict=True)]
+    names = [b if t is None else f"{b}（{safe_file_name(t[1], TELL_LIMIT)}）" for b, t in zip(base, tells, strict=True)]
+    counts = Counter((f, n.casefold()) for f, n in zip(folders, names, strict=True))
+    for i, ((unit, _, _), f) in enumerate(zip(entries, folders, strict=True)):
+        if tells[i] is not None and counts[(f, names[i].casefold())] > 1:
+            tells[i] = (ID_LABEL, unit.unit_id)
+            names[i] = f"{base[i]}（{safe_file_name(unit.unit_id)}）"
+    return list(zip(names, tells, strict=True))
 
 
 @dataclass
@@ -168,17 +178,18 @@ class FormWriter:
     def render(self, job: FormJob) -> bytes:
         """The bytes of one form."""
         if job.fmt == "csv":
-            return form_csv(job.template, job.identity, job.unit.name, job.head)
+            return form_csv(job.template, job.identity, job.unit.name, job.head, job.tell_apart)
         from fupin_cli.forms.xlsx import XlsxPrototype, date_bounds  # openpyxl: only when writing XLSX
 
         identity = job.identity
-        with_head = bool(job.head.strip())
-        key = (job.template.id, job.template.version, identity.year, identity.campaign, identity.round, with_head)
+        with_head, with_tell = bool(job.head.strip()), job.tell_apart is not None
+        key = (job.template.id, job.template.version, identity.year, identity.campaign, identity.round, with_head,
+               with_tell)
         prototype = self.prototypes.get(key)
         if prototype is None:
-            prototype = XlsxPrototype(job.template, identity, date_bounds(identity.year), with_head)
+            prototype = XlsxPrototype(job.template, identity, date_bounds(identity.year), with_head, with_tell)
             self.prototypes[key] = prototype
-        return prototype.stamp(job.unit.name, job.head, identity.unit_id)
+        return prototype.stamp(job.unit.name, job.head, identity.unit_id, job.tell_apart)
 
     def write(self, job: FormJob) -> FormResult:
         """Write one form atomically; a file that already holds the same bytes is left untouched."""
@@ -189,7 +200,7 @@ class FormWriter:
         except FileNotFoundError:
             pass
         except IsADirectoryError:
-            raise FupinError(f"{job.path} 是一个文件夹，无法写入表格；请改名或删除后重试") from None
+            raise FupinError("form-path-is-folder", path=job.path) from None
         write_bytes_atomic(job.path, data, durable=False)  # one sync for the whole run: see write_forms
         return FormResult(job, written=True)
 

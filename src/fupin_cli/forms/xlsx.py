@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import math
 import re
 import struct
-import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
-from openpyxl.cell import Cell
 from openpyxl.packaging.custom import StringProperty
-from openpyxl.styles import Alignment, Border, Font, Protection, Side
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -29,31 +26,36 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from fupin_cli.forms.identity import FORM_CODE_LABEL, IDENTITY_SHEET, FormIdentity
+from fupin_cli.forms.style import (
+    BODY_FONT,
+    CENTER,
+    DATE_FORMAT,
+    FILL_FONT,
+    TITLE_FONT,
+    UNLOCKED,
+    a4_landscape,
+    box,
+    font,
+    line_count,
+    put,
+    row_height,
+    underline,
+)
 from fupin_cli.model.templates import Template
-from fupin_cli.model.text import needs_neutralizing
 
 # Every file carries the same timestamps, so re-running gives the same bytes.
 FIXED_TIME = dt.datetime(2020, 1, 1, 0, 0, 0)
 # 1980-01-01 00:00 in the zip format's DOS date and time fields.
 _DOS_DATE = (0 << 9) | (1 << 5) | 1
 _DOS_TIME = 0
-DATE_FORMAT = 'yyyy"年"m"月"d"日"'
-
-# Fonts every Chinese Windows and WPS install has; charset 134 (GB2312) tells Excel they are Chinese.
-BODY_FONT = "宋体"
-FILL_FONT = "仿宋"
-TITLE_FONT = "黑体"
-BODY_SIZE = 11
 
 # Column widths (Excel character units) by field; the task text takes what is left of the page.
 PAGE_WIDTH = 132
 FIELD_WIDTHS = {"number": 6, "category": 16, "done": 10, "done_on": 17, "note": 34}
 MIN_TEXT_WIDTH = 40
 
-_THIN = Side(style="thin", color="000000")
-_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_UNDERLINE = Border(bottom=_THIN)
-_UNLOCKED = Protection(locked=False)
+_BOX = box()
+_UNDERLINE = underline()
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 # Placeholders for the per-unit values; ASCII so openpyxl and XML escaping leave them intact.
@@ -61,19 +63,19 @@ PH_NAME = "{{FUPIN:unit_name}}"
 PH_HEAD = "{{FUPIN:head}}"
 PH_UNIT_ID = "{{FUPIN:unit_id}}"
 PH_FOOTER_UNIT_ID = "{{FUPIN:footer_unit_id}}"
+PH_TELL_LABEL = "{{FUPIN:tell_label}}"
+PH_TELL = "{{FUPIN:tell}}"
 _PLACEHOLDER = re.compile(r"\{\{FUPIN:[a-z_]+\}\}")
 
 
 @dataclass(frozen=True)
-class FormLayout:
-    """Where things are on the sheet: the rows and cells a reader or a test looks up."""
+class _HeaderEntry:
+    """One label/value pair of the header line: `fill` when the filler writes the value in."""
 
-    header_cells: dict[str, str]
-    table_header_row: int
-    first_task_row: int
-    last_task_row: int
-    note_row: int | None
-    columns: dict[str, str]
+    key: str
+    label: str
+    value: str | None
+    fill: bool = True
 
 
 def date_bounds(year: int) -> tuple[dt.date, dt.date]:
@@ -81,39 +83,11 @@ def date_bounds(year: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, 1, 1), dt.date(year, 12, 31)
 
 
-def text_width(text: str) -> float:
-    """Display width in Excel character units: CJK and full-width characters count about two."""
-    return sum(2.1 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in text)
-
-
-def line_count(text: str, column_width: float, indent: int = 0) -> int:
-    """How many lines `text` wraps to in a column of that width (each paragraph starts a line)."""
-    usable = max(column_width - 1.5 - 3 * indent, 2.0)
-    return sum(max(1, math.ceil(text_width(part) / usable)) for part in text.split("\n"))
-
-
-def row_height(lines: int, size: int = BODY_SIZE) -> float:
-    """Row height in points for that many lines of text (with room for LibreOffice's taller CJK lines)."""
-    return round(lines * size * 1.5 + 8, 1)
-
-
 def column_widths(template: Template) -> list[float]:
     """The width of each table column, the task text filling the page width."""
     fixed = sum(FIELD_WIDTHS.get(c.field, 12) for c in template.columns if c.field != "text")
     text = max(MIN_TEXT_WIDTH, PAGE_WIDTH - fixed)
     return [float(text if c.field == "text" else FIELD_WIDTHS.get(c.field, 12)) for c in template.columns]
-
-
-def _font(name: str = BODY_FONT, size: int = BODY_SIZE, bold: bool = False) -> Font:
-    return Font(name=name, size=size, bold=bold, charset=134)
-
-
-def _put(ws: Worksheet, row: int, column: int, value: object) -> Cell:
-    """Write a value; text that looks like a formula is forced to stay text."""
-    cell = ws.cell(row=row, column=column, value=value)
-    if isinstance(value, str) and needs_neutralizing(value):
-        cell.data_type = "s"
-    return cell
 
 
 def _header_slots(count: int, columns: int) -> list[tuple[int, int, int, int]]:
@@ -140,118 +114,150 @@ def _header_slots(count: int, columns: int) -> list[tuple[int, int, int, int]]:
 
 
 def build_workbook(
-    template: Template, identity: FormIdentity, unit_name: str, head: str, date_range: tuple[dt.date, dt.date]
-) -> tuple[Workbook, FormLayout]:
-    """The form as an openpyxl workbook for one unit (or, with placeholders, for every unit)."""
+    template: Template, identity: FormIdentity, unit_name: str, head: str, date_range: tuple[dt.date, dt.date],
+    tell_apart: tuple[str, str] | None = None,
+) -> Workbook:
+    """The form as an openpyxl workbook for one unit (or, with placeholders, for every unit).
+
+    `tell_apart` is the (label, value) printed beside the name on a namesake's form (工作单位：区水利局).
+    """
     wb = Workbook()
     ws = wb.active
     ws.title = _sheet_title(template.title)
     ncols = len(template.columns)
     widths = column_widths(template)
-    last_letter = get_column_letter(ncols)
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
+    _put_title(ws, template, widths)
+    entries = _header_entries(template, unit_name, head, tell_apart)
+    head_row = 3 + _put_header(ws, entries, ncols)
+    _put_table_header(ws, template, widths, head_row)
+    first_task = head_row + 1
+    last_task = _put_tasks(ws, template, widths, first_task)
+    note_row = _put_note(ws, template, widths, last_task)
+    by_field = {c.field: i for i, c in enumerate(template.columns, start=1)}
+    _add_validations(ws, template, by_field, f"{first_task}:{last_task}", date_range)
+    _set_print(ws, identity, head_row, f"A1:{get_column_letter(ncols)}{note_row or last_task}")
+    _protect(ws)
+    _add_identity(wb, identity, template)
+    return wb
 
-    # 附件N, top left, and the title centred over the table.
-    _put(ws, 1, 1, f"附件{template.attachment}").font = _font(TITLE_FONT, 14)
+
+def _put_title(ws: Worksheet, template: Template, widths: list[float]) -> None:
+    """附件N, top left, and the title centred over the table."""
+    put(ws, 1, 1, f"附件{template.attachment}").font = font(TITLE_FONT, 14)
     ws.row_dimensions[1].height = 22
-    title = _put(ws, 2, 1, template.title)
-    title.font = _font(TITLE_FONT, 18, bold=True)
-    title.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncols)
+    title = put(ws, 2, 1, template.title)
+    title.font = font(TITLE_FONT, 18, bold=True)
+    title.alignment = CENTER
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(widths))
     ws.row_dimensions[2].height = max(36, row_height(line_count(template.title, sum(widths) / 1.7), 18))
 
-    # The header-fields line: label, then the cell to fill, pre-filled with what the roster knows.
-    header_cells: dict[str, str] = {}
-    slots = _header_slots(len(template.header_fields), ncols)
-    for field_, (line, first, last, value_col) in zip(template.header_fields, slots, strict=True):
+
+def _header_entries(template: Template, unit_name: str, head: str,
+                    tell_apart: tuple[str, str] | None) -> list[_HeaderEntry]:
+    """The header line's fields, pre-filled with what the roster knows; a namesake's telling field after the name."""
+    entries = []
+    for field_ in template.header_fields:
+        value = {"unit": unit_name, "head": head}.get(field_.field) or None
+        entries.append(_HeaderEntry(field_.field, field_.label.strip(), value))
+        if field_.field == "unit" and tell_apart is not None:
+            entries.append(_HeaderEntry("tell_apart", tell_apart[0], tell_apart[1], fill=False))
+    return entries
+
+
+def _put_header(ws: Worksheet, entries: list[_HeaderEntry], ncols: int) -> int:
+    """The header-fields line: label, then the cell to fill; returns how many lines it takes."""
+    slots = _header_slots(len(entries), ncols)
+    for entry, (line, first, last, value_col) in zip(entries, slots, strict=True):
         row = 3 + line
-        label = _put(ws, row, first, f"{field_.label.strip()}：")
-        label.font = _font(FILL_FONT, 12, bold=True)
+        label = put(ws, row, first, f"{entry.label}：")
+        label.font = font(FILL_FONT, 12, bold=True)
         label.alignment = Alignment(horizontal="right", vertical="bottom")
         if last > first:
             ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
-        value = {"unit": unit_name, "head": head}.get(field_.field) or None
-        cell = _put(ws, row, value_col, value)
-        cell.font = _font(FILL_FONT, 12)
+        cell = put(ws, row, value_col, entry.value)
+        cell.font = font(FILL_FONT, 12)
         cell.alignment = Alignment(horizontal="left", vertical="bottom", shrink_to_fit=True)
-        cell.border = _UNDERLINE
-        cell.protection = _UNLOCKED
-        if field_.field == "date":
+        if entry.fill:  # a namesake's 工作单位 is the roster's, printed, not a cell to fill
+            cell.border = _UNDERLINE
+            cell.protection = UNLOCKED
+        if entry.key == "date":
             cell.number_format = DATE_FORMAT
-        header_cells[field_.field] = cell.coordinate
-    header_lines = 1 + (slots[-1][0] if slots else 0)
-    for line in range(header_lines):
+    lines = 1 + (slots[-1][0] if slots else 0)
+    for line in range(lines):
         ws.row_dimensions[3 + line].height = 24
+    return lines
 
-    # The table: the source's columns in order, labels verbatim (是否\n完成 keeps its line break).
-    head_row = 3 + header_lines
-    head_lines = 1
+
+def _put_table_header(ws: Worksheet, template: Template, widths: list[float], row: int) -> None:
+    """The table's header: the source's columns in order, labels verbatim (是否\\n完成 keeps its line break)."""
+    lines = 1
     for col, column in enumerate(template.columns, start=1):
-        cell = _put(ws, head_row, col, column.label)
-        cell.font = _font(BODY_FONT, 12, bold=True)
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell = put(ws, row, col, column.label)
+        cell.font = font(BODY_FONT, 12, bold=True)
+        cell.alignment = CENTER
         cell.border = _BOX
-        head_lines = max(head_lines, line_count(column.label, widths[col - 1] / 1.1))
-    ws.row_dimensions[head_row].height = row_height(head_lines, 12)
+        lines = max(lines, line_count(column.label, widths[col - 1] / 1.1))
+    ws.row_dimensions[row].height = row_height(lines, 12)
 
-    first_task = head_row + 1
-    by_field = {c.field: i for i, c in enumerate(template.columns, start=1)}
-    for offset, task in enumerate(template.tasks):
-        row = first_task + offset
+
+def _task_value(template: Template, field_: str, offset: int) -> object:
+    """What a task row shows in a column: 序号, 类型 (once when merged), the task text; blank to fill."""
+    task = template.tasks[offset]
+    if field_ == "number":
+        return task.number
+    if field_ == "category" and (not template.category_merged or offset == 0):
+        return task.category
+    return task.text if field_ == "text" else None
+
+
+def _task_alignment(field_: str) -> Alignment:
+    if field_ == "text":
+        return Alignment(horizontal="left", vertical="center", wrap_text=True, indent=1)
+    if field_ == "note":
+        return Alignment(horizontal="left", vertical="top", wrap_text=True)
+    return CENTER
+
+
+def _put_tasks(ws: Worksheet, template: Template, widths: list[float], first: int) -> int:
+    """One row per task, the fill cells unlocked; returns the last task row."""
+    for offset in range(len(template.tasks)):
+        row = first + offset
         lines = 1
         for col, column in enumerate(template.columns, start=1):
-            value: object = None
-            if column.field == "number":
-                value = task.number
-            elif column.field == "category" and (not template.category_merged or offset == 0):
-                value = task.category
-            elif column.field == "text":
-                value = task.text
-            cell = _put(ws, row, col, value)
-            cell.font = _font()
+            value = _task_value(template, column.field, offset)
+            cell = put(ws, row, col, value)
+            cell.font = font()
             cell.border = _BOX
-            indent = 0
-            if column.field == "text":
-                indent = 1
-                cell.alignment = Alignment(horizontal="left", vertical="center", wrap_text=True, indent=1)
-            elif column.field == "note":
-                cell.alignment = Alignment(horizontal="left", vertical="top", wrap_text=True)
-            else:
-                cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            cell.alignment = _task_alignment(column.field)
             if column.field in ("done", "done_on", "note"):
-                cell.protection = _UNLOCKED
+                cell.protection = UNLOCKED
             if column.field == "done_on":
                 cell.number_format = DATE_FORMAT
             if isinstance(value, str) and not (column.field == "category" and template.category_merged):
-                lines = max(lines, line_count(value, widths[col - 1], indent))
+                lines = max(lines, line_count(value, widths[col - 1], 1 if column.field == "text" else 0))
         ws.row_dimensions[row].height = max(row_height(lines), 30)
-    last_task = first_task + len(template.tasks) - 1
-    if template.category_merged and "category" in by_field and template.tasks:
-        col = by_field["category"]
-        ws.merge_cells(start_row=first_task, start_column=col, end_row=last_task, end_column=col)
-        _grow_for_merged(ws, template.tasks[0].category, widths[col - 1], first_task, last_task)
+    last = first + len(template.tasks) - 1
+    fields = [c.field for c in template.columns]
+    if template.category_merged and "category" in fields and template.tasks:
+        col = fields.index("category") + 1
+        ws.merge_cells(start_row=first, start_column=col, end_row=last, end_column=col)
+        _grow_for_merged(ws, template.tasks[0].category, widths[col - 1], first, last)
+    return last
 
-    # The 注 line under the table.
-    note_row = None
-    if template.note:
-        note_row = last_task + 1
-        note = _put(ws, note_row, 1, template.note)
-        note.font = _font(FILL_FONT, 12)
-        note.alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
-        ws.merge_cells(start_row=note_row, start_column=1, end_row=note_row, end_column=ncols)
-        ws.row_dimensions[note_row].height = row_height(line_count(template.note, sum(widths) / 1.1), 12)
 
-    fill_rows = f"{first_task}:{last_task}"
-    _add_validations(ws, template, by_field, fill_rows, date_range)
-    _set_print(ws, identity, head_row, f"A1:{last_letter}{note_row or last_task}")
-    _protect(ws)
-    _add_identity(wb, identity, template)
-    layout = FormLayout(
-        header_cells=header_cells, table_header_row=head_row, first_task_row=first_task, last_task_row=last_task,
-        note_row=note_row, columns={c.field: get_column_letter(i) for i, c in enumerate(template.columns, start=1)},
-    )
-    return wb, layout
+def _put_note(ws: Worksheet, template: Template, widths: list[float], last_task: int) -> int | None:
+    """The 注 line under the table; returns its row (None when the template has no note)."""
+    if not template.note:
+        return None
+    row = last_task + 1
+    note = put(ws, row, 1, template.note)
+    note.font = font(FILL_FONT, 12)
+    note.alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(widths))
+    ws.row_dimensions[row].height = row_height(line_count(template.note, sum(widths) / 1.1), 12)
+    return row
 
 
 def _sheet_title(title: str) -> str:
@@ -297,13 +303,7 @@ def _add_validations(
 
 
 def _set_print(ws: Worksheet, identity: FormIdentity, head_row: int, area: str) -> None:
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
+    a4_landscape(ws)
     ws.page_margins.top = 0.6
     ws.page_margins.bottom = 0.7
     ws.page_margins.footer = 0.3
@@ -394,11 +394,12 @@ class XlsxPrototype:
     """One template's form built once with placeholders; `stamp` makes each unit's file from it."""
 
     def __init__(self, template: Template, identity: FormIdentity, date_range: tuple[dt.date, dt.date],
-                 with_head: bool) -> None:
+                 with_head: bool, with_tell: bool = False) -> None:
         self.template = template
         proto_identity = FormIdentity(identity.template_id, identity.template_version, PH_UNIT_ID, identity.year,
                                       identity.campaign, identity.round)
-        wb, self.layout = build_workbook(template, proto_identity, PH_NAME, PH_HEAD if with_head else "", date_range)
+        wb = build_workbook(template, proto_identity, PH_NAME, PH_HEAD if with_head else "", date_range,
+                            (PH_TELL_LABEL, PH_TELL) if with_tell else None)
         source = zipfile.ZipFile(io.BytesIO(workbook_bytes(wb)))
         # Each entry: the ready member, or (name, text) when the member holds placeholders.
         self.members: list[_Member | tuple[str, str]] = []
@@ -406,10 +407,12 @@ class XlsxPrototype:
             data = source.read(name)
             self.members.append((name, data.decode("utf-8")) if b"{{FUPIN:" in data else _member(name, data))
 
-    def stamp(self, unit_name: str, head: str, unit_id: str) -> bytes:
+    def stamp(self, unit_name: str, head: str, unit_id: str, tell_apart: tuple[str, str] | None = None) -> bytes:
         """The unit's form: placeholders replaced by its XML-escaped values, zipped deterministically."""
+        tell_label, tell = tell_apart or ("", "")
         values = {PH_NAME: xml_text(unit_name.strip()), PH_HEAD: xml_text(head.strip()), PH_UNIT_ID: xml_text(unit_id),
-                  PH_FOOTER_UNIT_ID: xml_text(unit_id.replace("&", "&&"))}
+                  PH_FOOTER_UNIT_ID: xml_text(unit_id.replace("&", "&&")), PH_TELL_LABEL: xml_text(tell_label),
+                  PH_TELL: xml_text(tell.strip())}
         members = []
         for entry in self.members:
             if isinstance(entry, _Member):
@@ -423,7 +426,8 @@ class XlsxPrototype:
 
 
 def form_xlsx(template: Template, identity: FormIdentity, unit_name: str, head: str,
-              date_range: tuple[dt.date, dt.date]) -> bytes:
+              date_range: tuple[dt.date, dt.date], tell_apart: tuple[str, str] | None = None) -> bytes:
     """One unit's XLSX form (builds the prototype; use XlsxPrototype directly for many units)."""
-    prototype = XlsxPrototype(template, identity, date_range, with_head=bool(head.strip()))
-    return prototype.stamp(unit_name, head, identity.unit_id)
+    prototype = XlsxPrototype(template, identity, date_range, with_head=bool(head.strip()),
+                              with_tell=tell_apart is not None)
+    return prototype.stamp(unit_name, head, identity.unit_id, tell_apart)

@@ -536,7 +536,7 @@ def parse_received(text: str, campaign: Campaign) -> dt.datetime:
         else:
             moment = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise FupinError(f"--received “{text}”不是日期时间；请写成 2020-11-06 或 2020-11-06T23:00") from None
+        raise FupinError("received-not-a-date", value=text) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=campaign.tz)
     return moment

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from fupin_cli.intake.readers import UnreadableFile, read_file
+from fupin_cli.intake.readers import RawSheet, UnreadableFile, read_file
 from fupin_cli.model.glossary import Role
-from fupin_cli.model.problems import Problem, make_problem
-from fupin_cli.model.roster import Roster, Unit, derive_id, identity_key, parse_roster_rows, place_key
+from fupin_cli.model.problems import FupinError, Problem, make_problem
+from fupin_cli.model.roles import ROLES
+from fupin_cli.model.roster import (
+    Carried,
+    Roster,
+    Unit,
+    derive_id,
+    identity_key,
+    match_headers,
+    place_key,
+    read_roster_sheet,
+)
+from fupin_cli.model.text import normalize_name
+from fupin_cli.store.archive import iter_returns
 from fupin_cli.store.roster_file import load_roster, save_roster
 
 
@@ -21,7 +34,13 @@ class ImportResult:
     updated: list[Unit] = field(default_factory=list)
     unchanged: int = 0
     removed: list[Unit] = field(default_factory=list)
-    findings: list[Problem] = field(default_factory=list)
+    findings: list[Problem] = field(default_factory=list)  # errors: the file was refused
+    warnings: list[Problem] = field(default_factory=list)  # imported all the same (a phone missing …)
+    ignored: tuple[str, ...] = ()  # header texts of the columns no field reads
+    carried: list[Carried] = field(default_factory=list)  # merged cells whose value was carried down
+    sheet: str = ""  # the worksheet read, when the workbook has several
+    sheets: tuple[str, ...] = ()  # every worksheet of the workbook
+    removed_returns: dict[str, int] = field(default_factory=dict)  # unit id → returns stored for it
 
     @property
     def ok(self) -> bool:
@@ -107,7 +126,62 @@ def merge_units(roster: Roster, role: Role, incoming: list[tuple[int, Unit]], so
     return result
 
 
-def import_roster(root: Path, path: Path, role: Role, replace_all: bool = False, dry_run: bool = False) -> ImportResult:
+# Words in a worksheet's name that say whose list it is; the longest one found decides (村干部 over 村).
+SHEET_WORDS: dict[Role, tuple[str, ...]] = {
+    Role.town: ("镇", "乡镇", "镇街", "街道"),
+    Role.village: ("村", "行政村", "村委", "村社区"),
+    Role.aid_unit: ("帮扶单位", "单位"),
+    Role.leader: ("处级领导", "领导", "处级干部"),
+    Role.cadre: ("村干部", "驻村干部", "第一书记", "干部"),
+    Role.helper: ("帮扶责任人", "责任人", "帮扶人", "结对帮扶"),
+}
+
+
+def sheet_role(name: str) -> Role | None:
+    """The role a worksheet's name speaks of (帮扶责任人名单 → helper), or None when it names none or several."""
+    text = normalize_name(name)
+    hits = [(len(w), r) for r, words in SHEET_WORDS.items() for w in words if w in text]
+    if not hits:
+        return None
+    longest = max(n for n, _ in hits)
+    roles = {r for n, r in hits if n == longest}
+    return roles.pop() if len(roles) == 1 else None
+
+
+def _has_cells(sheet: RawSheet) -> bool:
+    return any(any(c not in (None, "") for c in r) for r in sheet.rows)
+
+
+def choose_sheet(sheets: list[RawSheet], role: Role, wanted: str | None,
+                 source: str) -> tuple[RawSheet | None, list[Problem]]:
+    """The worksheet to import: the one `--sheet` names, else the only filled one, else the one whose name or
+    header fits the role; findings naming the sheets when none or several fit."""
+    listed = "、".join(s.name for s in sheets) or "（无）"
+    if wanted is not None:
+        hit = next((s for s in sheets if normalize_name(s.name) == normalize_name(wanted)), None)
+        if hit is None:
+            raise FupinError("roster-sheet-unknown", path=source, value=wanted, sheets=listed)
+        return hit, []
+    filled = [s for s in sheets if s.visible and _has_cells(s)]
+    if len(filled) <= 1:
+        return (filled[0], []) if filled else (None, [make_problem("empty-table", file=source)])
+    matches = {s.name: m for s in filled if (m := match_headers(s.rows, role)) is not None and not m.missing}
+    fitting = [s for s in filled if s.name in matches]
+    if not fitting:
+        columns = "、".join(c.header for c in ROLES[role].columns if c.required)
+        return None, [make_problem("roster-sheet-none", file=source, role=role.label, columns=columns, sheets=listed)]
+    named = [s for s in fitting if sheet_role(s.name) is role]
+    pool = named or [s for s in fitting if sheet_role(s.name) is None] or fitting
+    best = max(matches[s.name].score for s in pool)
+    top = [s for s in pool if matches[s.name].score == best]
+    if len(top) == 1:
+        return top[0], []
+    return None, [make_problem("roster-sheet-ambiguous", file=source, count=len(top), role=role.label,
+                               candidates="、".join(s.name for s in top), sheets=listed)]
+
+
+def import_roster(root: Path, path: Path, role: Role, replace_all: bool = False, dry_run: bool = False,
+                  sheet_name: str | None = None) -> ImportResult:
     """Import an office spreadsheet into the workspace roster; a file with any problem changes nothing."""
     roster = load_roster(root)
     source = str(path)
@@ -115,16 +189,28 @@ def import_roster(root: Path, path: Path, role: Role, replace_all: bool = False,
         sheets = read_file(path)
     except UnreadableFile as exc:
         return ImportResult(role, findings=[make_problem(exc.code, file=source, **exc.context)])
-    sheet = next((s for s in sheets if s.visible and any(any(c not in (None, "") for c in r) for r in s.rows)), None)
+    sheet, findings = choose_sheet(sheets, role, sheet_name, source)
+    names = tuple(s.name for s in sheets)
     if sheet is None:
-        return ImportResult(role, findings=[make_problem("empty-table", file=source)])
-    parsed, findings = parse_roster_rows(sheet.rows, role, roster, source)
+        return ImportResult(role, findings=findings, sheets=names)
+    read = read_roster_sheet(sheet.rows, role, roster, source, merged=sheet.merged)
+    several = len(sheets) > 1
+    findings, warnings = read.findings, read.warnings
+    if several:  # say on which worksheet each problem is
+        findings, warnings = ([replace(f, sheet=sheet.name) for f in fs] for fs in (findings, warnings))
+    base = dict(warnings=warnings, ignored=read.ignored, carried=read.carried, sheet=sheet.name if several else "",
+                sheets=names)
     if findings:  # report every problem of the file at once, duplicates included
-        findings += duplicate_findings(parsed, source)
-        return ImportResult(role, findings=sorted(findings, key=lambda f: (f.row or 0, f.code)))
-    if not parsed:
-        return ImportResult(role, findings=[make_problem("empty-table", file=source)])
-    result = merge_units(roster, role, parsed, source, replace_all)
+        findings += duplicate_findings(read.parsed, source)
+        return ImportResult(role, findings=sorted(findings, key=lambda f: (f.row or 0, f.code)), **base)
+    if not read.parsed:
+        return ImportResult(role, findings=[make_problem("empty-table", file=source, sheet=sheet.name)], **base)
+    result = merge_units(roster, role, read.parsed, source, replace_all)
+    for key, value in base.items():
+        setattr(result, key, value)
+    if result.ok and result.removed:
+        ids = {u.unit_id for u in result.removed}
+        result.removed_returns = dict(Counter(r.unit_id for r in iter_returns(root, ids)))
     if result.ok and not dry_run and (result.added or result.updated or result.removed):
         save_roster(root, roster, [role])
     return result

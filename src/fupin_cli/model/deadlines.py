@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from fupin_cli.model.templates import BEFORE_ASSESSMENT, Template
+from fupin_cli.model.monthday import BEFORE_ASSESSMENT, parse_month_day
+from fupin_cli.model.templates import Template
 from fupin_cli.model.workspace import Campaign
 
 
@@ -25,11 +26,10 @@ def end_of_day(day: dt.date, campaign: Campaign) -> dt.datetime:
 
 
 def round_day(spec: str, campaign: Campaign) -> dt.date:
-    """A template's month-day (or `before_assessment`) as a date of the campaign year."""
+    """A template's month-day (or `before_assessment`) as a date of the campaign year; FupinError if none."""
     if spec == BEFORE_ASSESSMENT:
         return campaign.assessment_start - dt.timedelta(days=1)
-    month, day = (int(x) for x in spec.split("-"))
-    return dt.date(campaign.year, month, day)
+    return parse_month_day(spec, campaign.year)
 
 
 def rounds_for(template: Template, campaign: Campaign) -> list[Round]:

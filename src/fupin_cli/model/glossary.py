@@ -32,7 +32,7 @@ ROLE_LABELS: dict[Role, str] = {
 
 
 class Status(str, Enum):
-    """The state of one unit × round as of a date (DESIGN §7)."""
+    """The state of one unit × round as of a date: on time, late, missing (deadline passed) or pending."""
 
     on_time = "on_time"
     late = "late"

@@ -63,6 +63,15 @@ KINDS_TABLE: tuple[Kind, ...] = (
     Kind("duplicate-code", "error", "代码“{value}”已被“{other}”使用；请改正代码"),
     Kind("bad-number", "error", "“{column}”应为整数，实际为“{value}”"),
     Kind("empty-table", "error", "表中没有数据行；请检查文件是否选对"),
+    Kind("roster-sheet-ambiguous", "error",
+         "工作簿中有 {count} 张工作表都像{role}名单：{candidates}；请用 --sheet 指定要导入的一张（现有工作表：{sheets}）"),
+    Kind("roster-sheet-none", "error",
+         "工作簿中没有一张工作表的表头像{role}名单（需要的列：{columns}）；现有工作表：{sheets}；请用 --sheet 指定，或改正表头"),
+    Kind("phone-scientific", "warning",
+         "{name}的联系电话“{value}”被 Excel 改成了科学计数法，号码已丢失；请把该列设为文本后重新导出"),
+    Kind("phone-missing", "warning", "{name}没有填写联系电话；催报名单上将没有号码，请补上后重新导入"),
+    Kind("phone-column-missing", "warning",
+         "表中没有“联系电话”列，催报名单上将没有号码；请加上这一列（也可用别名：{aliases}）后重新导入"),
     # reading files
     Kind("file-unreadable", "error", "无法读取文件：{reason}"),
     Kind("file-unsafe", "error", "文件不安全，已拒收：{reason}"),
@@ -78,6 +87,9 @@ KINDS_TABLE: tuple[Kind, ...] = (
     Kind("unit-not-in-roster", "error", "--unit “{value}”不在花名册中；请用 fupin roster list 查看编号"),
     Kind("unit-wrong-role", "error", "--unit {value} 是{role}，这张表是《{template}》；请核对编号"),
     Kind("round-out-of-range", "error", "《{template}》只有 {count} 次报送，没有第 {value} 次；请改正 --round"),
+    Kind("received-differs", "warning",
+         "这份文件已收过（回执 {return_id}，{unit}第 {round} 次），存档的收到时间是 {stored}，与本次 --received {value} "
+         "不同；存档未改动。如存档的时间不对，请运行：fupin returns retime {return_id} --received {given} --reason 原因"),
     # the task table
     Kind("column-missing", "error", "找不到列“{column}”；请勿删除或改名表头"),
     Kind("task-missing", "error", "缺少第 {number} 项任务：{text}；请勿删除任务行"),
@@ -111,6 +123,11 @@ KINDS_TABLE: tuple[Kind, ...] = (
     Kind("as-of-not-a-date", "error", "--as-of “{value}”不是日期；请写成 {year}-11-08 或 11月8日"),
     Kind("received-not-a-date", "error", "--received “{value}”不是日期时间；请写成 2020-11-06 或 2020-11-06T23:00"),
     Kind("town-not-found", "error", "花名册中没有镇“{name}”。{hint}现有的镇：{listed}；请改正 --town"),
+    Kind("roster-sheet-unknown", "error", "{path} 中没有名为“{value}”的工作表；现有工作表：{sheets}；请改正 --sheet"),
+    Kind("retime-no-reason", "error", "请用 --reason 写明为什么更正收到时间（如“邮件 11月6日 18:30 已到，当时漏收”）；该说明记入存档"),
+    Kind("return-id-too-short", "error", "回执编号“{value}”太短；请至少写 6 位（fupin returns list 可查看编号）"),
+    Kind("return-not-found", "error", "存档中没有编号为“{value}”的回执；请用 fupin returns list 查看编号"),
+    Kind("return-id-ambiguous", "error", "“{value}”对应多份回执：{candidates}；请多写几位编号"),
     Kind("roster-file-invalid", "error", "花名册文件 {path} 有误；请改正后重试：\n{lines}"),
     Kind("roster-file-unreadable", "error", "花名册文件 {path} 无法读取：{reason}"),
     Kind("roster-id-missing", "error", "{path} 第 {line} 行：缺少“编号”；请用 fupin roster import 导入而不要手工删除编号列"),
@@ -132,15 +149,15 @@ KINDS_TABLE: tuple[Kind, ...] = (
     Kind("date-no-such-day", "error", "“{value}”不是真实的日期：{month} 月只有 1 到 {days} 日；请改正日子"),
     Kind("date-not-leap-year", "error", "“{value}”不是真实的日期：{year} 年不是闰年，2 月只有 28 日；请改正日子"),
     # YAML files (templates, fupin.yaml)
-    Kind("yaml-syntax", "error", "{file}: YAML 格式错误，第 {line} 行第 {col} 列附近；请检查缩进（用空格，不要用 Tab）、"
+    Kind("yaml-syntax", "error", "{path}: YAML 格式错误，第 {line} 行第 {col} 列附近；请检查缩进（用空格，不要用 Tab）、"
          "冒号后的空格和成对的引号、括号（解析器原文：{detail}）"),
-    Kind("yaml-syntax-somewhere", "error", "{file}: YAML 格式错误；请检查缩进（用空格，不要用 Tab）、冒号后的空格和"
+    Kind("yaml-syntax-somewhere", "error", "{path}: YAML 格式错误；请检查缩进（用空格，不要用 Tab）、冒号后的空格和"
          "成对的引号、括号（解析器原文：{detail}）"),
-    Kind("yaml-not-utf8", "error", "{file}: 第 {offset} 字节不是 UTF-8 编码；请用记事本“另存为”并选 UTF-8 编码后重试"),
+    Kind("yaml-not-utf8", "error", "{path}: 第 {offset} 字节不是 UTF-8 编码；请用记事本“另存为”并选 UTF-8 编码后重试"),
     # templates (a broken one: `fupin templates check` exits 1, every other command stops with exit 2)
     Kind("template-invalid", "error", "模板有误：\n{details}"),
-    Kind("template-unreadable", "error", "{file}: 无法读取模板文件：{reason}"),
-    Kind("template-not-mapping", "error", "{file}: 模板应为 YAML 键值对，实际为{found}"),
+    Kind("template-unreadable", "error", "{path}: 无法读取模板文件：{reason}"),
+    Kind("template-not-mapping", "error", "{path}: 模板应为 YAML 键值对，实际为{found}"),
     Kind("template-key-missing", "error", "缺少此项或为空"),
     Kind("template-not-text", "error", "应为文字，实际为{found}"),
     Kind("template-not-list", "error", "应为非空列表"),
@@ -167,10 +184,10 @@ KINDS_TABLE: tuple[Kind, ...] = (
     # the workspace (fupin.yaml)
     Kind("workspace-not-found", "error", "找不到 {config}（从 {start} 向上查找）；请在工作区目录运行，"
          "或用 --workspace 指定，或先运行 fupin init 目录"),
-    Kind("config-missing", "error", "找不到 {file}；请先运行 fupin init {root}"),
-    Kind("config-unreadable", "error", "{file}: 无法读取：{reason}"),
+    Kind("config-missing", "error", "找不到 {path}；请先运行 fupin init {root}"),
+    Kind("config-unreadable", "error", "{path}: 无法读取：{reason}"),
     Kind("config-invalid", "error", "工作区配置有误：\n{details}"),
-    Kind("config-not-mapping", "error", "{file}: 应为键值对（name、district、year …）"),
+    Kind("config-not-mapping", "error", "{path}: 应为键值对（name、district、year …）"),
     Kind("config-key-missing", "error", "缺少此项；请填写"),
     Kind("config-bad-year", "error", "“{value}”应为四位年份，如 2020"),
     Kind("config-bad-timezone", "error", "不认识时区“{value}”；中国大陆请填 Asia/Shanghai"),
@@ -178,7 +195,23 @@ KINDS_TABLE: tuple[Kind, ...] = (
     Kind("config-deadlines-not-mapping", "error", "应为“模板编号: [月-日, …]”"),
     Kind("config-deadlines-not-list", "error", "应为列表，如 [\"11-06\", \"11-09\"]"),
     Kind("config-deadlines-unknown-template", "error", "没有编号为“{value}”的模板；可选：{choices}"),
-    # status and check (deadlines, DESIGN §7)
+    # group robots (fupin.yaml channels:, `fupin remind --send`)
+    Kind("config-channels-shape", "error", "{source}: channels: 应为“群名: {{kind, webhook_env, towns}}”的键值对"),
+    Kind("config-channel-shape", "error", "{where}: 应为键值对（kind、webhook_env、towns）"),
+    Kind("config-channel-kind", "error", "{where}.kind: 不认识“{value}”；可选：{choices}"),
+    Kind("config-channel-env", "error", "{where}.webhook_env: 缺少此项；请填写存放机器人地址的环境变量名，"
+         "如 FUPIN_WECOM_CHENGGUAN"),
+    Kind("config-channel-secret-in-file", "error", "{where}: 机器人地址和密钥不能写在 fupin.yaml 里；"
+         "请放进环境变量，这里只写变量名（webhook_env、secret_env）"),
+    Kind("config-channel-towns", "error", "{where}.towns: 应为镇名列表（如 [城关镇]）或 all"),
+    Kind("channel-unknown", "error", "fupin.yaml 中没有名为“{value}”的催报群；现有：{choices}"),
+    Kind("channel-none", "error", "fupin.yaml 中没有配置催报群（channels:）；配置方法见 README 的“催报”一节"),
+    Kind("channel-env-missing", "error", "催报群“{channel}”的环境变量 {variable} 未设置；"
+         "请先设置（如 export {variable}=机器人地址），地址不要写进任何文件"),
+    Kind("channel-url-invalid", "error", "催报群“{channel}”的环境变量 {variable} 不是 http(s) 地址；请检查"),
+    Kind("send-failed", "error", "发往“{channel}”的第 {part} 条消息发送失败：{reason}"),
+    Kind("group-unknown", "error", "--group 只能是 town（每镇一条）或 village（每村一条），不能是“{value}”"),
+    # status and check: a round missing or late against its deadline, a task open or done late
     Kind("round-missing", "violation", "第 {round} 次报送（{deadline}截止）未报",
          kind="missing", check="always", rank=0, label="未报", symbol="✗", style="bold red"),
     Kind("round-late", "violation", "第 {round} 次报送（{deadline}截止）逾期，{received} 才收到",
@@ -190,6 +223,9 @@ KINDS_TABLE: tuple[Kind, ...] = (
          kind="done_late", rank=3, label="完成晚", check_kind="warning"),
 )
 KINDS: dict[str, Kind] = {k.code: k for k in KINDS_TABLE}
+
+# Words that fill a field of a template above (``town-not-found``'s `hint`), not kinds of their own.
+DID_YOU_MEAN = "您是不是要找：{names}？"
 
 
 def message_for(code: str, **args: object) -> str:
@@ -238,11 +274,11 @@ def errno_text(exc: OSError) -> str:
     return _ERRNO_TEXT.get(exc.errno or -1, exc.strerror or "无法访问")
 
 
-def os_error_message(exc: OSError) -> str:
-    """An operating-system error in Chinese, naming the path and what to do."""
-    what = errno_text(exc)
-    where = exc.filename if exc.filename is not None else ""
-    return f"无法读写 {where}：{what}；请检查路径、权限和磁盘空间后重试" if where else f"文件操作失败：{what}"
+def os_error(exc: OSError) -> FupinError:
+    """An operating-system error as the error that stops a command, naming the path and what to do."""
+    if exc.filename is None or exc.filename == "":
+        return FupinError("os-error-unnamed", reason=errno_text(exc))
+    return FupinError("os-error", path=exc.filename, reason=errno_text(exc))
 
 
 @dataclass(frozen=True, slots=True)

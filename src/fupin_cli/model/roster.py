@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from fupin_cli.model.glossary import HEADER_ALIASES, VILLAGE_SEPARATORS, Role
-from fupin_cli.model.problems import FupinError, Problem, make_problem
+from fupin_cli.model.problems import DID_YOU_MEAN, FupinError, Problem, make_problem
 from fupin_cli.model.roles import ROLES, ColumnSpec
 from fupin_cli.model.text import cell_text, csv_bytes, normalize_name, person_key, restore
 
@@ -111,9 +111,9 @@ def require_town(roster: Roster, name: str) -> Unit:
         return town
     names = roster.town_names()
     near = difflib.get_close_matches(name, names, n=3, cutoff=0.3)
-    hint = f"您是不是要找：{'、'.join(near)}？" if near else ""
+    hint = DID_YOU_MEAN.format(names="、".join(near)) if near else ""
     listed = "、".join(names[:20]) + ("……" if len(names) > 20 else "") if names else "（无）"
-    raise FupinError(f"花名册中没有镇“{name}”。{hint}现有的镇：{listed}；请改正 --town")
+    raise FupinError("town-not-found", name=name, hint=hint, listed=listed)
 
 
 # Roles whose name is a person's: a blank inside it (黄 海, padded to line up) is ignored when matching.
@@ -154,14 +154,27 @@ def derive_id(unit: Unit, taken: set[str]) -> str:
     return candidate
 
 
-def _match_headers(
-    rows: list[list[object]], role: Role, source: str, with_id: bool
-) -> tuple[int, dict[str, int], list[Problem]]:
+@dataclass(frozen=True)
+class HeaderMatch:
+    """A roster sheet's header row (0-based), the column each field is read from, what is missing and unread."""
+
+    index: int
+    mapping: dict[str, int]
+    headers: dict[str, str]  # field → its canonical header (编号, 镇, 联系电话 …)
+    missing: tuple[str, ...]
+    ignored: tuple[str, ...]  # the header texts of columns no field reads (序号, 备注, 身份证号 …)
+
+    @property
+    def score(self) -> int:
+        """How well the sheet fits the role: the columns read, less the columns left unread."""
+        return len(self.mapping) - len(self.ignored)
+
+
+def match_headers(rows: list[list[object]], role: Role, with_id: bool = False) -> HeaderMatch | None:
     """Find the header row (the first of the first ten holding every required column) and map fields to columns."""
-    specs = ROLES[role].columns
     wanted = [("unit_id", "编号", False)] if with_id else []
-    wanted += [(s.field, s.header, s.required) for s in specs]
-    best: tuple[int, dict[str, int], list[str]] | None = None
+    wanted += [(s.field, s.header, s.required) for s in ROLES[role].columns]
+    best: HeaderMatch | None = None
     for index, row in enumerate(rows[:10]):
         keys = [_header_key(cell_text(c)) for c in row]
         mapping: dict[str, int] = {}
@@ -172,19 +185,77 @@ def _match_headers(
                 if hit is not None:
                     mapping[fld] = hit
                     break
-        missing = [header for fld, header, required in wanted if required and fld not in mapping]
-        if best is None or len(missing) < len(best[2]):
-            best = (index, mapping, missing)
+        missing = tuple(header for fld, header, required in wanted if required and fld not in mapping)
+        if best is None or len(missing) < len(best.missing):
+            ignored = tuple(normalize_name(cell_text(c)) for i, c in enumerate(row)
+                            if cell_text(c) and i not in mapping.values())
+            best = HeaderMatch(index, mapping, {f: h for f, h, _r in wanted}, missing, ignored)
         if not missing:
             break
-    if best is None:
-        return 0, {}, [make_problem("empty-table", file=source)]
-    index, mapping, missing = best
+    return best
+
+
+def _match_headers(
+    rows: list[list[object]], role: Role, source: str, with_id: bool
+) -> tuple[HeaderMatch | None, list[Problem]]:
+    """The header match, or the findings that refuse the sheet (no rows, a required column missing)."""
+    match = match_headers(rows, role, with_id)
+    if match is None:
+        return None, [make_problem("empty-table", file=source)]
     findings = [
-        make_problem("missing-column", file=source, row=index + 1, column=h, aliases="、".join(HEADER_ALIASES.get(h, (h,))))
-        for h in missing
+        make_problem("missing-column", file=source, row=match.index + 1, column=h,
+                     aliases="、".join(HEADER_ALIASES.get(h, (h,))))
+        for h in match.missing
     ]
-    return index, mapping, findings
+    return match, findings
+
+
+Carried = tuple[str, int, int]  # a merged cell carried down: its column's header, first and last row (1-based)
+
+
+def carry_merged(rows: list[list[object]], match: HeaderMatch,
+                 merged: Iterable[tuple[tuple[int, int], tuple[int, int]]]) -> tuple[list[list[object]], list[Carried]]:
+    """Rows with each merged data cell's value copied into every row it covers (the file keeps it in the first).
+
+    Only merges below the header row that start in a column read count; returns the rows and, for the
+    import summary, each such merge as (header, first row, last row), rows 1-based.
+    """
+    header_row = rows[match.index]
+    columns = {i: normalize_name(cell_text(header_row[i])) or match.headers[f] for f, i in match.mapping.items()}
+    carried: list[Carried] = []
+    out = rows
+    for (first, col), (last, _last_col) in sorted(merged):
+        if first <= match.index or last <= first or col not in columns or first >= len(rows):
+            continue
+        value = rows[first][col] if col < len(rows[first]) else None
+        if cell_text(value) == "":
+            continue
+        if out is rows:
+            out = [list(r) for r in rows]  # never change the caller's rows
+        for r in range(first + 1, min(last, len(out) - 1) + 1):
+            row = out[r]
+            row.extend([None] * (col + 1 - len(row)))
+            if cell_text(row[col]) == "":
+                row[col] = value
+        carried.append((columns[col], first + 1, last + 1))
+    return out, carried
+
+
+# Excel shows a long number in a General cell as 1.35778E+10, and a CSV it saves keeps only that.
+_SCIENTIFIC = re.compile(r"[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+")
+
+
+def phone_problem(phone: str) -> str:
+    """What is wrong with a roster phone number: ``phone-missing``, ``phone-scientific``, or "" when usable."""
+    text = phone.strip()
+    if not text:
+        return "phone-missing"
+    return "phone-scientific" if _SCIENTIFIC.fullmatch(text) else ""
+
+
+def usable_phone(phone: str) -> str:
+    """The phone number to offer a clerk (remind), or "" when it is missing or was mangled by Excel."""
+    return "" if phone_problem(phone) else phone
 
 
 def split_villages(text: str) -> tuple[str, ...]:
@@ -193,46 +264,83 @@ def split_villages(text: str) -> tuple[str, ...]:
     return tuple(p for p in parts if p)
 
 
+@dataclass
+class RosterSheet:
+    """A roster sheet as read for import: its units by row, the errors and warnings, and what the summary tells."""
+
+    parsed: list[tuple[int, Unit]] = field(default_factory=list)
+    findings: list[Problem] = field(default_factory=list)  # errors: any of them refuses the file
+    warnings: list[Problem] = field(default_factory=list)
+    ignored: tuple[str, ...] = ()
+    carried: list[Carried] = field(default_factory=list)
+
+
 def parse_roster_rows(
     rows: list[list[object]], role: Role, roster: Roster, source: str, with_id: bool = False
 ) -> tuple[list[tuple[int, Unit]], list[Problem]]:
     """Rows of a roster sheet → (row number, Unit) pairs checked against the towns and villages known."""
-    header_index, mapping, findings = _match_headers(rows, role, source, with_id)
-    if findings:
-        return [], findings
+    sheet = read_roster_sheet(rows, role, roster, source, with_id)
+    return sheet.parsed, sheet.findings
+
+
+def read_roster_sheet(
+    rows: list[list[object]], role: Role, roster: Roster, source: str, with_id: bool = False,
+    merged: Iterable[tuple[tuple[int, int], tuple[int, int]]] = (),
+) -> RosterSheet:
+    """Rows of a roster sheet → its units checked against the known places, with errors, warnings and notes."""
+    match, findings = _match_headers(rows, role, source, with_id)
+    if match is None or findings:
+        return RosterSheet(findings=findings)
+    rows, carried = carry_merged(rows, match, merged)
+    sheet = RosterSheet(ignored=match.ignored, carried=carried)
+    has_phone = any(s.field == "phone" for s in ROLES[role].columns)
+    if has_phone and "phone" not in match.mapping:
+        sheet.warnings.append(make_problem("phone-column-missing", file=source, row=match.index + 1,
+                                           column="联系电话", aliases="、".join(HEADER_ALIASES["联系电话"])))
+    for offset, row in enumerate(rows[match.index + 1:], start=match.index + 2):
+        unit = _row_unit(row, role, roster, source, offset, match.mapping, sheet.findings)
+        if unit is None:
+            continue
+        if has_phone and "phone" in match.mapping and (code := phone_problem(unit.phone)):
+            sheet.warnings.append(make_problem(code, file=source, row=offset, column="联系电话", value=unit.phone,
+                                               name=unit.name))
+        sheet.parsed.append((offset, unit))
+    return sheet
+
+
+def _row_unit(row: list[object], role: Role, roster: Roster, source: str, offset: int, mapping: dict[str, int],
+              findings: list[Problem]) -> Unit | None:
+    """One data row as a Unit, its problems added to `findings`; None for a blank row or one refused."""
     specs = {s.field: s for s in ROLES[role].columns}
-    parsed: list[tuple[int, Unit]] = []
+    values = {fld: restore(normalize_name(cell_text(row[i]))) if i < len(row) else "" for fld, i in mapping.items()}
+    if not any(values.values()):
+        return None
+    problem = False
+    for fld, spec in specs.items():
+        if spec.required and not values.get(fld):
+            findings.append(make_problem("missing-value", file=source, row=offset, column=spec.header))
+            problem = True
+    if problem:
+        return None
+    households = None
+    if values.get("households"):
+        try:
+            households = int(float(values["households"]))
+        except ValueError:
+            findings.append(make_problem("bad-number", file=source, row=offset, column="帮扶户数",
+                                         value=values["households"]))
+            return None
+    unit = Unit(
+        role=role, unit_id=values.get("unit_id", ""), name=values.get("name", ""), town=values.get("town", ""),
+        village=values.get("village", ""), code=values.get("code", ""), head=values.get("head", ""),
+        phone=values.get("phone", ""), post=values.get("post", ""), work_unit=values.get("work_unit", ""),
+        households=households, villages=split_villages(values.get("villages", "")),
+    )
+    if role is Role.town:
+        unit = replace(unit, town=unit.name)
     # Towns and villages named in this same file count as known when importing them.
-    for offset, row in enumerate(rows[header_index + 1:], start=header_index + 2):
-        values = {fld: restore(normalize_name(cell_text(row[i]))) if i < len(row) else "" for fld, i in mapping.items()}
-        if not any(values.values()):
-            continue
-        problem = False
-        for fld, spec in specs.items():
-            if spec.required and not values.get(fld):
-                findings.append(make_problem("missing-value", file=source, row=offset, column=spec.header))
-                problem = True
-        if problem:
-            continue
-        households = None
-        if values.get("households"):
-            try:
-                households = int(float(values["households"]))
-            except ValueError:
-                findings.append(make_problem("bad-number", file=source, row=offset, column="帮扶户数",
-                                             value=values["households"]))
-                continue
-        unit = Unit(
-            role=role, unit_id=values.get("unit_id", ""), name=values.get("name", ""), town=values.get("town", ""),
-            village=values.get("village", ""), code=values.get("code", ""), head=values.get("head", ""),
-            phone=values.get("phone", ""), post=values.get("post", ""), work_unit=values.get("work_unit", ""),
-            households=households, villages=split_villages(values.get("villages", "")),
-        )
-        if role is Role.town:
-            unit = replace(unit, town=unit.name)
-        findings.extend(_check_places(unit, roster, source, offset, ROLES[role].columns))
-        parsed.append((offset, _canonical_places(unit, roster)))
-    return parsed, findings
+    findings.extend(_check_places(unit, roster, source, offset, ROLES[role].columns))
+    return _canonical_places(unit, roster)
 
 
 def _check_places(unit: Unit, roster: Roster, source: str, row: int, specs: tuple[ColumnSpec, ...]) -> list[Problem]:

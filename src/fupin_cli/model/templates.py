@@ -11,12 +11,11 @@ from pathlib import Path
 import yaml
 
 from fupin_cli.model.glossary import Role
-from fupin_cli.model.monthday import BEFORE_ASSESSMENT, deadline_problem
+from fupin_cli.model.monthday import BEFORE_ASSESSMENT as BEFORE_ASSESSMENT
+from fupin_cli.model.monthday import deadline_problem
 from fupin_cli.model.problems import FupinError, Problem, errno_text, make_problem
 from fupin_cli.model.resources import data_path
 from fupin_cli.model.roles import REPORTING_ROLES
-
-__all__ = ["BEFORE_ASSESSMENT", "Template", "load_template_file", "load_templates", "parse_template"]
 
 COLUMN_FIELDS = ("number", "category", "text", "done", "done_on", "note")
 HEADER_FIELDS = ("unit", "head", "date")
@@ -149,168 +148,222 @@ def compute_version(doc: dict) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:10]
 
 
-class _Checker:
-    """Collects validation errors with their key paths."""
+class KeyProblems:
+    """The problems of one YAML file, each at its key (``reporting.rounds[2].deadline``), told together."""
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self.problems: list[str] = []
+        self.lines: list[str] = []
 
-    def fail(self, path: str, what: str) -> None:
-        self.problems.append(f"{self.source}: {path}: {what}")
+    def add(self, code: str, key: str, **args: object) -> None:
+        """A problem of a kind of the table, at `key`."""
+        self.add_problem(key, make_problem(code, **args))
+
+    def add_problem(self, key: str, problem: Problem) -> None:
+        """A problem already made (a month-day's, say), at `key`."""
+        self.lines.append(f"{self.source}: {key}: {problem.message}")
+
+    def stop(self, code: str) -> None:
+        """Raise FupinError `code` listing every problem, one a line, if there is any."""
+        if self.lines:
+            raise FupinError(code, path=self.source, details="\n".join(self.lines))
+
+
+class _Checker(KeyProblems):
+    """A template's problems, with readers of its texts and lists."""
 
     def text(self, node: dict, key: str, path: str, required: bool = True) -> str:
+        """The text at `key`; a problem when missing (if required) or not text."""
         value = node.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
-                self.fail(f"{path}{key}", "缺少此项或为空")
+                self.add("template-key-missing", f"{path}{key}")
             return ""
         if not isinstance(value, str):
-            self.fail(f"{path}{key}", f"应为文字，实际为{kind_of(value)}")
+            self.add("template-not-text", f"{path}{key}", found=kind_of(value))
             return str(value)
         return value
 
     def mapping_list(self, node: dict, key: str, path: str) -> list[dict]:
+        """The key-value items of the list at `key`; a problem for an empty list and each other item."""
         value = node.get(key)
         if not isinstance(value, list) or not value:
-            self.fail(f"{path}{key}", "应为非空列表")
+            self.add("template-not-list", f"{path}{key}")
             return []
         good = []
         for i, item in enumerate(value):
             if isinstance(item, dict):
                 good.append(item)
             else:
-                self.fail(f"{path}{key}[{i}]", "应为键值对（label/field …）")
+                self.add("template-item-not-mapping", f"{path}{key}[{i}]")
         return good
 
 
-def parse_template(doc: object, source: str) -> Template:
-    """Validate a loaded YAML document and build the Template; FupinError lists every problem."""
-    check = _Checker(source)
+def parse_template(doc: object, source: str, year: int | None = None, shown: str = "") -> Template:
+    """Validate a loaded YAML document and build the Template; FupinError lists every problem.
+
+    `year` is the campaign's when known (then 02-29 is a deadline only in a leap year); `shown` is how the
+    messages name the file (default: `source`, the path the template is read from again by `templates show`).
+    """
+    shown = shown or source
     if not isinstance(doc, dict):
-        raise FupinError(f"{source}: 模板应为 YAML 键值对，实际为{kind_of(doc)}")
+        raise FupinError("template-not-mapping", path=shown, found=kind_of(doc))
+    check = _Checker(shown)
+    tid, role, attachment, title = _identity(doc, check)
+    headers = _header_fields(doc, check)
+    columns = _columns(doc, check)
+    merged = doc.get("category_merged", False)
+    if not isinstance(merged, bool):
+        check.add("template-not-bool", "category_merged")
+    tasks = tuple(_task(t, i, check) for i, t in enumerate(check.mapping_list(doc, "tasks", "")))
+    _no_repeated_ids(tasks, check)
+    note = check.text(doc, "note", "", required=False)
+    report_to, chain, rounds = _reporting(doc, check, year)
+    version = compute_version(doc)
+    declared = doc.get("version")
+    if declared is not None and str(declared) != version:
+        check.add("template-version-mismatch", "version", version=version)
+    check.stop("template-invalid")
+    return Template(
+        id=tid, role=role, attachment=attachment, title=title, header_fields=headers,
+        columns=columns, category_merged=bool(merged), tasks=tasks, note=note,
+        report_to=report_to, report_chain=chain, rounds=rounds, version=version, source=source,
+    )
+
+
+def _identity(doc: dict, check: _Checker) -> tuple[str, Role, int, str]:
+    """The template's id, the role that fills it, its 附件 number and its title."""
     tid = check.text(doc, "id", "")
     if tid and not re.fullmatch(r"[a-z][a-z0-9_]*", tid):
-        check.fail("id", f"“{tid}”只能用小写英文字母、数字和下划线")
+        check.add("template-bad-id", "id", value=tid)
     role_name = check.text(doc, "role", "")
     role = Role.town
+    choices = ", ".join(r.value for r in REPORTING_ROLES)
     if role_name:
         try:
             role = Role(role_name)
         except ValueError:
-            check.fail("role", f"“{role_name}”不是填报角色；可选：{', '.join(r.value for r in REPORTING_ROLES)}")
+            check.add("template-bad-role", "role", value=role_name, choices=choices)
         if role_name == Role.village.value:
-            check.fail("role", "村不单独填表；可选：" + ", ".join(r.value for r in REPORTING_ROLES))
+            check.add("template-village-role", "role", choices=choices)
     attachment = doc.get("attachment")
     if not isinstance(attachment, int) or isinstance(attachment, bool):
-        check.fail("attachment", "应为附件编号（整数）")
+        check.add("template-bad-attachment", "attachment")
         attachment = 0
-    title = check.text(doc, "title", "")
+    return tid, role, attachment, check.text(doc, "title", "")
+
+
+def _header_fields(doc: dict, check: _Checker) -> tuple[HeaderField, ...]:
+    """The header's fields (姓名、时间 …): one must hold the unit."""
     headers = []
     for i, h in enumerate(check.mapping_list(doc, "header_fields", "")):
         label = check.text(h, "label", f"header_fields[{i}].")
         fld = check.text(h, "field", f"header_fields[{i}].")
         if fld and fld not in HEADER_FIELDS:
-            check.fail(f"header_fields[{i}].field", f"“{fld}”不可用；可选：{', '.join(HEADER_FIELDS)}")
+            check.add("template-bad-field", f"header_fields[{i}].field", value=fld, choices=", ".join(HEADER_FIELDS))
         headers.append(HeaderField(label, fld))
     if headers and not any(h.field == "unit" for h in headers):
-        check.fail("header_fields", "需要一个 field: unit 的表头项（姓名/单位/签名）")
+        check.add("template-no-unit-header", "header_fields")
+    return tuple(headers)
+
+
+def _columns(doc: dict, check: _Checker) -> tuple[Column, ...]:
+    """The table's columns: each field once, the task text and 是否完成 among them."""
     columns = []
     for i, c in enumerate(check.mapping_list(doc, "columns", "")):
         label = check.text(c, "label", f"columns[{i}].")
         fld = check.text(c, "field", f"columns[{i}].")
         if fld and fld not in COLUMN_FIELDS:
-            check.fail(f"columns[{i}].field", f"“{fld}”不可用；可选：{', '.join(COLUMN_FIELDS)}")
+            check.add("template-bad-field", f"columns[{i}].field", value=fld, choices=", ".join(COLUMN_FIELDS))
         columns.append(Column(label, fld))
     fields = [c.field for c in columns]
     for needed in ("text", "done"):
         if columns and needed not in fields:
-            check.fail("columns", f"缺少 field: {needed} 的列")
+            check.add("template-column-missing", "columns", field=needed)
     if len(set(fields)) != len(fields):
-        check.fail("columns", "有重复的 field")
-    merged = doc.get("category_merged", False)
-    if not isinstance(merged, bool):
-        check.fail("category_merged", "应为 true 或 false")
-    tasks = []
-    seen_ids: set[str] = set()
-    for i, t in enumerate(check.mapping_list(doc, "tasks", "")):
-        path = f"tasks[{i}]."
-        task_id = check.text(t, "id", path)
-        if task_id in seen_ids:
-            check.fail(f"{path}id", f"任务编号“{task_id}”重复")
-        seen_ids.add(task_id)
-        number = t.get("number", i + 1)
-        if not isinstance(number, int) or isinstance(number, bool):
-            check.fail(f"{path}number", "应为整数")
-            number = i + 1
-        category = check.text(t, "category", path)
-        items = t.get("items") or []
-        if not isinstance(items, list) or not all(isinstance(x, str) and x.strip() for x in items):
-            check.fail(f"{path}items", "应为文字列表")
-            items = []
-        text = t.get("text")
-        if text is None and items:
-            text = "\n".join(items)
-        elif not isinstance(text, str) or not text.strip():
-            check.fail(f"{path}text", "缺少任务文字（text 或 items）")
-            text = ""
-        elif items and text != "\n".join(items):
-            check.fail(f"{path}text", "text 与 items 不一致；只写其中一项即可")
-        tasks.append(Task(task_id, number, category, text, tuple(items)))
-    note = check.text(doc, "note", "", required=False)
+        check.add("template-duplicate-field", "columns")
+    return tuple(columns)
+
+
+def _task(t: dict, i: int, check: _Checker) -> Task:
+    """The i-th task: its id, number, category and text (or numbered items)."""
+    path = f"tasks[{i}]."
+    task_id = check.text(t, "id", path)
+    number = t.get("number", i + 1)
+    if not isinstance(number, int) or isinstance(number, bool):
+        check.add("template-not-integer", f"{path}number")
+        number = i + 1
+    category = check.text(t, "category", path)
+    items = t.get("items") or []
+    if not isinstance(items, list) or not all(isinstance(x, str) and x.strip() for x in items):
+        check.add("template-not-text-list", f"{path}items")
+        items = []
+    text = t.get("text")
+    if text is None and items:
+        text = "\n".join(items)
+    elif not isinstance(text, str) or not text.strip():
+        check.add("template-no-task-text", f"{path}text")
+        text = ""
+    elif items and text != "\n".join(items):
+        check.add("template-text-items-differ", f"{path}text")
+    return Task(task_id, number, category, text, tuple(items))
+
+
+def _no_repeated_ids(tasks: tuple[Task, ...], check: _Checker) -> None:
+    """A problem for every task whose id an earlier task has."""
+    seen: set[str] = set()
+    for i, task in enumerate(tasks):
+        if task.id in seen:
+            check.add("template-duplicate-task", f"tasks[{i}].id", value=task.id)
+        seen.add(task.id)
+
+
+def _reporting(doc: dict, check: _Checker, year: int | None) -> tuple[str, tuple[str, ...], tuple[RoundSpec, ...]]:
+    """报送要求: to whom, through whom, and the rounds, each due on a real day (of `year` when known)."""
     reporting = doc.get("reporting")
-    rounds: list[RoundSpec] = []
-    report_to, chain = "", ()
     if not isinstance(reporting, dict):
-        check.fail("reporting", "缺少报送要求（to、rounds）")
-    else:
-        report_to = check.text(reporting, "to", "reporting.")
-        raw_chain = reporting.get("chain") or [report_to]
-        chain = tuple(str(x) for x in raw_chain) if isinstance(raw_chain, list) else (report_to,)
-        for i, r in enumerate(check.mapping_list(reporting, "rounds", "reporting.")):
-            path = f"reporting.rounds[{i}]."
-            number = r.get("round")
-            if number != i + 1:
-                check.fail(f"{path}round", f"应为 {i + 1}（批次从 1 起连续编号）")
-            deadline = str(r.get("deadline", "")).strip()
-            if deadline != BEFORE_ASSESSMENT and not _valid_month_day(deadline):
-                check.fail(f"{path}deadline", f"“{deadline}”应为 月-日（如 11-06）或 {BEFORE_ASSESSMENT}")
-            rounds.append(RoundSpec(i + 1, deadline, str(r.get("label") or "")))
-    version = compute_version(doc)
-    declared = doc.get("version")
-    if declared is not None and str(declared) != version:
-        check.fail("version", f"与任务文字不符：文字改动后版本应为 {version}（或删去 version 一行自动计算）")
-    if check.problems:
-        raise FupinError("模板有误：\n" + "\n".join(check.problems))
-    return Template(
-        id=tid, role=role, attachment=attachment, title=title, header_fields=tuple(headers),
-        columns=tuple(columns), category_merged=bool(merged), tasks=tuple(tasks), note=note,
-        report_to=report_to, report_chain=chain, rounds=tuple(rounds), version=version, source=source,
-    )
+        check.add("template-no-reporting", "reporting")
+        return "", (), ()
+    report_to = check.text(reporting, "to", "reporting.")
+    raw_chain = reporting.get("chain") or [report_to]
+    chain = tuple(str(x) for x in raw_chain) if isinstance(raw_chain, list) else (report_to,)
+    rounds = []
+    for i, r in enumerate(check.mapping_list(reporting, "rounds", "reporting.")):
+        path = f"reporting.rounds[{i}]."
+        if r.get("round") != i + 1:
+            check.add("template-round-number", f"{path}round", expected=i + 1)
+        deadline = check.text(r, "deadline", path).strip()
+        problem = deadline_problem(deadline, year) if isinstance(r.get("deadline"), str) and deadline else None
+        if problem is not None:
+            check.add_problem(f"{path}deadline", problem)
+        rounds.append(RoundSpec(i + 1, deadline, str(r.get("label") or "")))
+    return report_to, chain, tuple(rounds)
 
 
-def _valid_month_day(text: str) -> bool:
-    match = _MONTH_DAY.match(text)
-    return bool(match) and 1 <= int(match.group(1)) <= 12 and 1 <= int(match.group(2)) <= 31
+def load_template_file(path: Path, year: int | None = None, shown: str = "") -> Template:
+    """Read and validate one template YAML file (its deadlines days of `year` when given; named `shown`)."""
+    doc = read_yaml(path, "template-unreadable", shown)
+    return parse_template(doc, str(path), year, shown)
 
 
-def load_template_file(path: Path) -> Template:
-    """Read and validate one template YAML file."""
+def read_yaml(path: Path, unreadable: str, shown: str = "") -> object:
+    """A YAML file's document, its dates left as text; FupinError names the file (as `shown`) and the fault.
+
+    `unreadable` is the code of the error when the file cannot be read at all.
+    """
+    shown = shown or str(path)
     try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=TextDateLoader)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FupinError(f"{path}: 无法读取模板文件：{exc}") from None
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=TextDateLoader)
+    except UnicodeDecodeError as exc:
+        raise FupinError("yaml-not-utf8", path=shown, offset=exc.start) from None
+    except OSError as exc:
+        raise FupinError(unreadable, path=shown, reason=errno_text(exc)) from None
     except yaml.YAMLError as exc:
-        raise FupinError(yaml_error_message(path, exc)) from None
-    return parse_template(doc, str(path))
-
-
-def yaml_error_message(path: Path, exc: yaml.YAMLError) -> str:
-    """A YAML syntax error in Chinese: the file, the line and column, and the usual causes."""
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列附近" if mark is not None else "某处"
-    return (f"{path}: YAML 格式错误，{where}；请检查缩进（用空格，不要用 Tab）、冒号后的空格和成对的引号、括号"
-            f"（解析器原文：{getattr(exc, 'problem', None) or exc}）")
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        detail = getattr(exc, "problem", None) or exc
+        if mark is None:
+            raise FupinError("yaml-syntax-somewhere", path=shown, detail=detail) from None
+        raise FupinError("yaml-syntax", path=shown, line=mark.line + 1, col=mark.column + 1, detail=detail) from None
 
 
 def builtin_template_dir() -> Path:
@@ -318,16 +371,32 @@ def builtin_template_dir() -> Path:
     return data_path("templates")
 
 
-def load_templates(workspace_templates: Path | None = None) -> dict[str, Template]:
-    """The built-in templates, then the workspace's own (same id replaces, new id adds), by id."""
-    found: dict[str, Template] = {}
-    folders = [builtin_template_dir()]
+def template_files(workspace_templates: Path | None = None) -> list[Path]:
+    """The built-in template files, then the workspace's own (*.yaml), each folder in name order."""
+    files = sorted(builtin_template_dir().glob("*.yaml"))
     if workspace_templates is not None and workspace_templates.is_dir():
-        folders.append(workspace_templates)
-    for folder in folders:
-        for path in sorted(folder.glob("*.yaml")):
-            template = load_template_file(path)
-            found[template.id] = template
+        files += sorted(workspace_templates.glob("*.yaml"))
+    return files
+
+
+def shown_name(path: Path, root: Path | None) -> str:
+    """How messages name a template file: from the workspace `root` when it lies inside it, else as it is."""
+    if root is not None and path.is_relative_to(root):
+        return str(path.relative_to(root))
+    return str(path)
+
+
+def load_templates(workspace_templates: Path | None = None, year: int | None = None,
+                   root: Path | None = None) -> dict[str, Template]:
+    """The built-in templates, then the workspace's own (same id replaces, new id adds), by id.
+
+    With the campaign's `year` every deadline must be a day of that year; messages name the workspace's
+    files from its `root`.
+    """
+    found: dict[str, Template] = {}
+    for path in template_files(workspace_templates):
+        template = load_template_file(path, year, shown_name(path, root))
+        found[template.id] = template
     return dict(sorted(found.items(), key=lambda kv: (kv[1].attachment, kv[0])))
 
 

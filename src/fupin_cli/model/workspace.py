@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
+from fupin_cli.model.channels import Channel, parse_channels
+from fupin_cli.model.monthday import date_problem, deadline_problem, parse_date
 from fupin_cli.model.problems import FupinError
-from fupin_cli.model.templates import Template, TextDateLoader, load_templates, yaml_error_message
+from fupin_cli.model.templates import KeyProblems, Template, load_templates, read_yaml
 
 CONFIG_NAME = "fupin.yaml"
-_MONTH_DAY = re.compile(r"^(\d{1,2})-(\d{1,2})$")
 
 
 @dataclass(frozen=True)
@@ -27,6 +25,7 @@ class Campaign:
     timezone: str
     assessment_start: dt.date
     deadlines: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    channels: tuple[Channel, ...] = ()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -58,8 +57,18 @@ class Workspace:
         return self.root / "templates"
 
     def templates(self) -> dict[str, Template]:
-        """The built-in templates with this workspace's own overriding them by id."""
-        return load_templates(self.templates_dir)
+        """The built-in templates with this workspace's own overriding them by id.
+
+        Every deadline must be a day of the campaign year, and each id under fupin.yaml's `deadlines:` a
+        template in force; FupinError names the file, the key and the value.
+        """
+        found = load_templates(self.templates_dir, self.campaign.year, self.root)
+        check = KeyProblems(str(self.root / CONFIG_NAME))
+        for tid in self.campaign.deadlines:
+            if tid not in found:
+                check.add("config-deadlines-unknown-template", f"deadlines.{tid}", value=tid, choices=", ".join(found))
+        check.stop("config-invalid")
+        return found
 
 
 def find_workspace(start: Path) -> Path:
@@ -68,22 +77,19 @@ def find_workspace(start: Path) -> Path:
     for folder in (start, *start.parents):
         if (folder / CONFIG_NAME).is_file():
             return folder
-    raise FupinError(
-        f"找不到 {CONFIG_NAME}（从 {start} 向上查找）；请在工作区目录运行，"
-        "或用 --workspace 指定，或先运行 fupin init 目录"
-    )
+    raise FupinError("workspace-not-found", config=CONFIG_NAME, start=start)
 
 
 def parse_campaign(doc: object, source: str) -> Campaign:
-    """Validate the fupin.yaml document; FupinError names the file and the key."""
+    """Validate the fupin.yaml document; FupinError names the file, the key and the value."""
     if not isinstance(doc, dict):
-        raise FupinError(f"{source}: 应为键值对（name、district、year …）")
-    problems: list[str] = []
+        raise FupinError("config-not-mapping", path=source)
+    check = KeyProblems(source)
 
     def text(key: str, default: str | None = None) -> str:
         value = doc.get(key, default)
         if value is None or not str(value).strip():
-            problems.append(f"{source}: {key}: 缺少此项；请填写")
+            check.add("config-key-missing", key)
             return ""
         return str(value).strip()
 
@@ -91,67 +97,62 @@ def parse_campaign(doc: object, source: str) -> Campaign:
     district = text("district")
     year = doc.get("year", 2020)
     if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
-        problems.append(f"{source}: year: “{year}”应为四位年份，如 2020")
+        check.add("config-bad-year", "year", value=year)
         year = 2020
     timezone = text("timezone", "Asia/Shanghai")
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        problems.append(f"{source}: timezone: 不认识时区“{timezone}”；中国大陆请填 Asia/Shanghai")
+        check.add("config-bad-timezone", "timezone", value=timezone)
         timezone = "Asia/Shanghai"
-    start = doc.get("assessment_start")
-    if isinstance(start, str):
-        try:
-            start = dt.date.fromisoformat(start.strip())
-        except ValueError:
-            pass
-    if not isinstance(start, dt.date) or isinstance(start, dt.datetime):
-        problems.append(f"{source}: assessment_start: “{start}”应为日期，如 {year}-11-20（“四合一”实地核验第一天）")
-        start = dt.date(year, 12, 31)
-    overrides: dict[str, tuple[str, ...]] = {}
-    raw = doc.get("deadlines") or {}
+    start = _assessment_start(doc.get("assessment_start"), year, check)
+    overrides = _deadline_overrides(doc.get("deadlines") or {}, year, check)
+    channels, channel_problems = parse_channels(doc.get("channels"), source)
+    check.lines += channel_problems
+    check.stop("config-invalid")
+    return Campaign(name, district, year, timezone, start, overrides, channels)
+
+
+def _assessment_start(value: object, year: int, check: KeyProblems) -> dt.date:
+    """“四合一”实地核验第一天: a real date (12-31 of the year stands in while there are problems)."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    text = "" if value is None else str(value).strip()
+    problem = date_problem(text)
+    if problem is None:
+        return parse_date(text)
+    if problem.code == "date-malformed":
+        check.add("config-bad-assessment-start", "assessment_start", value=text, year=year)
+    else:
+        check.add_problem("assessment_start", problem)
+    return dt.date(year, 12, 31)
+
+
+def _deadline_overrides(raw: object, year: int, check: KeyProblems) -> dict[str, tuple[str, ...]]:
+    """`deadlines:` a template id's own month-days (or before_assessment), each a day of the campaign year."""
     if not isinstance(raw, dict):
-        problems.append(f"{source}: deadlines: 应为“模板编号: [月-日, …]”")
-        raw = {}
+        check.add("config-deadlines-not-mapping", "deadlines")
+        return {}
+    overrides: dict[str, tuple[str, ...]] = {}
     for tid, days in raw.items():
         if not isinstance(days, list) or not days:
-            problems.append(f"{source}: deadlines.{tid}: 应为列表，如 [\"11-06\", \"11-09\"]")
+            check.add("config-deadlines-not-list", f"deadlines.{tid}")
             continue
-        good = []
-        for i, day in enumerate(days):
-            day = str(day).strip()
-            if day != "before_assessment" and not _valid_month_day(day, year):
-                problems.append(f"{source}: deadlines.{tid}[{i}]: “{day}”应为 月-日，如 11-06")
-            good.append(day)
-        overrides[str(tid)] = tuple(good)
-    if problems:
-        raise FupinError("工作区配置有误：\n" + "\n".join(problems))
-    return Campaign(name, district, year, timezone, start, overrides)
-
-
-def _valid_month_day(text: str, year: int) -> bool:
-    match = _MONTH_DAY.match(text)
-    if not match:
-        return False
-    try:
-        dt.date(year, int(match.group(1)), int(match.group(2)))
-    except ValueError:
-        return False
-    return True
+        written = tuple(str(day).strip() for day in days)
+        for i, day in enumerate(written):
+            problem = deadline_problem(day, year)
+            if problem is not None:
+                check.add_problem(f"deadlines.{tid}[{i}]", problem)
+        overrides[str(tid)] = written
+    return overrides
 
 
 def load_workspace(root: Path) -> Workspace:
     """Load fupin.yaml of the workspace at `root`."""
     path = root / CONFIG_NAME
-    try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=TextDateLoader)
-    except FileNotFoundError:
-        raise FupinError(f"找不到 {path}；请先运行 fupin init {root}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FupinError(f"{path}: 无法读取：{exc}") from None
-    except yaml.YAMLError as exc:
-        raise FupinError(yaml_error_message(path, exc)) from None
-    return Workspace(root.resolve(), parse_campaign(doc, str(path)))
+    if not path.is_file():
+        raise FupinError("config-missing", path=path, root=root)
+    return Workspace(root.resolve(), parse_campaign(read_yaml(path, "config-unreadable"), str(path)))
 
 
 def open_workspace(explicit: Path | None, env_value: str | None, cwd: Path) -> Workspace:

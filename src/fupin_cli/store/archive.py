@@ -13,15 +13,31 @@ from pathlib import Path
 
 from fupin_cli.model.record import Return
 from fupin_cli.store.atomic import fsync_dir, sync_all, write_bytes_atomic
+from fupin_cli.store.events import apply_overrides, received_overrides, retimed
 
 FILES = "files"
 RECORDS = "records"
 INDEX = "index.jsonl"
 
 
-def return_id_for(sha256: str) -> str:
-    """A return's id: the first 16 hex digits of its file's sha256 (the same bytes are the same return)."""
-    return sha256[:16]
+def return_id_for(sha256: str, sheet: int = 0) -> str:
+    """A return's id: the first 16 hex digits of its file's sha256 (the same bytes are the same return).
+
+    A workbook holding several filled checklists gives one return per sheet: the first keeps the plain id,
+    each later one adds its sheet's position in the workbook (``0123456789abcdef-3``).
+    """
+    return f"{sha256[:16]}-{sheet}" if sheet else sha256[:16]
+
+
+def is_return_id_of(return_id: str, sha256: str) -> bool:
+    """True when `return_id` is one that `return_id_for` gives these bytes (any sheet)."""
+    plain, dash, sheet = return_id.partition("-")
+    return plain == sha256[:16] and (not dash or (sheet.isdigit() and sheet[0] != "0"))
+
+
+def has_record(root: Path, return_id: str) -> bool:
+    """True when a return with this id is stored."""
+    return (root / "returns" / RECORDS / f"{return_id}.json").is_file()
 
 
 def stored_file_name(sha256: str, suffix: str) -> str:
@@ -182,7 +198,7 @@ def _load_returns(root: Path) -> list[Return]:
         record = _readable_record(root, missing)  # an unreadable one is left to `fupin doctor`
         if record is not None:
             records.append(record)
-    return mark_superseded(records)
+    return mark_superseded(apply_overrides(records, received_overrides(root)))  # retimes of events.jsonl
 
 
 _LINE_KEYS = re.compile(r'"return_id":"([^"]*)".*?"unit_id":"([^"]*)"')
@@ -196,6 +212,7 @@ def iter_returns(root: Path, unit_ids: set[str] | None = None) -> Iterator[Retur
     """
     folder = root / "returns"
     ids = _record_ids(folder)
+    overrides = received_overrides(root)  # corrected received times (events.jsonl)
     seen: set[str] = set()
     try:
         handle = open(folder / INDEX, encoding="utf-8")  # noqa: SIM115 — closed in finally
@@ -210,7 +227,7 @@ def iter_returns(root: Path, unit_ids: set[str] | None = None) -> Iterator[Retur
             if unit_ids is not None and keys.group(2) not in unit_ids:
                 continue
             try:
-                yield Return.from_dict(json.loads(line))
+                yield retimed(Return.from_dict(json.loads(line)), overrides)
             except json.JSONDecodeError:
                 seen.discard(keys.group(1))
     finally:
@@ -220,13 +237,13 @@ def iter_returns(root: Path, unit_ids: set[str] | None = None) -> Iterator[Retur
         # Records the index lacks (a crash between record and index line): read them from records/.
         record = _readable_record(root, missing)
         if record is not None and (unit_ids is None or record.unit_id in unit_ids):
-            yield record
+            yield retimed(record, overrides)
 
 
 def stored_summary(root: Path, sha256: str) -> Return | None:
     """The stored return with these bytes, without its answers (to say whose a duplicate file is)."""
     record = _readable_record(root, return_id_for(sha256))
-    return replace(record, answers=()) if record is not None else None
+    return replace(retimed(record, received_overrides(root)), answers=()) if record is not None else None
 
 
 def _readable_record(root: Path, return_id: str) -> Return | None:
@@ -257,3 +274,84 @@ def rebuild_index(root: Path) -> int:
     write_bytes_atomic(folder / INDEX, ("".join(line + "\n" for line in lines)).encode("utf-8"))
     fsync_dir(folder)
     return len(lines)
+
+
+REFUSED = "refused.jsonl"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """一份拒收的回执 that names its unit: which checklist and round it was for, when it came and why it was refused.
+
+    Kept (without the file) so that status, check and remind can say the unit did send something.
+    """
+
+    unit_id: str
+    template_id: str
+    round: int
+    received_at: dt.datetime
+    reason: str
+    source_name: str = ""
+    sha256: str = ""
+    sheet: str = ""
+    codes: tuple[str, ...] = ()
+    ingested_at: dt.datetime | None = None
+
+    def to_dict(self) -> dict:
+        """The refusal as one line of returns/refused.jsonl."""
+        return {
+            "unit_id": self.unit_id, "template_id": self.template_id, "round": self.round,
+            "received_at": self.received_at.isoformat(), "reason": self.reason, "source_name": self.source_name,
+            "sha256": self.sha256, "sheet": self.sheet, "codes": list(self.codes),
+            "ingested_at": self.ingested_at.isoformat() if self.ingested_at else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Refusal:
+        """Rebuild a refusal from its line."""
+        ingested = data.get("ingested_at")
+        return cls(
+            unit_id=str(data["unit_id"]), template_id=str(data["template_id"]), round=int(data["round"]),
+            received_at=dt.datetime.fromisoformat(data["received_at"]), reason=str(data.get("reason", "")),
+            source_name=str(data.get("source_name", "")), sha256=str(data.get("sha256", "")),
+            sheet=str(data.get("sheet", "")), codes=tuple(data.get("codes", ())),
+            ingested_at=dt.datetime.fromisoformat(ingested) if ingested else None,
+        )
+
+
+def add_refusals(root: Path, refusals: list[Refusal]) -> None:
+    """Append refusals to returns/refused.jsonl: whole lines in one append, made durable."""
+    if not refusals:
+        return
+    path = root / "returns" / REFUSED
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = "".join(json.dumps(r.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n" for r in refusals)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        size = os.fstat(fd).st_size
+        if size:
+            with open(path, "rb") as existing:  # a crash may have cut the last line short: start a fresh one
+                existing.seek(size - 1)
+                if existing.read(1) != b"\n":
+                    lines = "\n" + lines
+        os.write(fd, lines.encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def load_refusals(root: Path, unit_ids: set[str] | None = None) -> list[Refusal]:
+    """The refusals kept in returns/refused.jsonl (of just `unit_ids` when given); a broken line is skipped."""
+    try:
+        text = (root / "returns" / REFUSED).read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return []
+    found: dict[tuple[str, str], Refusal] = {}
+    for line in text.splitlines():
+        try:
+            refusal = Refusal.from_dict(json.loads(line))
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
+            continue
+        if unit_ids is None or refusal.unit_id in unit_ids:
+            found[(refusal.sha256, refusal.sheet)] = refusal  # the same file refused twice: its last refusal
+    return list(found.values())

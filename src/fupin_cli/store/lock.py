@@ -47,9 +47,7 @@ def store_lock(root: Path, wait_seconds: float = 30.0) -> Iterator[None]:
                 if exc.errno not in _BUSY:
                     raise
                 if time.monotonic() >= deadline:
-                    raise FupinError(
-                        f"另一个 fupin 进程正在写入 {folder}（等待 {wait_seconds:.0f} 秒后仍未结束）；请等它完成后重试"
-                    ) from None
+                    raise FupinError("store-locked", folder=folder, seconds=f"{wait_seconds:.0f}") from None
                 time.sleep(0.1)
         yield
     finally:

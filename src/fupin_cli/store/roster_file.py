@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from fupin_cli.model.glossary import Role
-from fupin_cli.model.problems import FupinError, make_problem
+from fupin_cli.model.problems import FupinError, message_for
 from fupin_cli.model.roles import ROLES
 from fupin_cli.model.roster import Roster, parse_roster_rows, roster_csv
 from fupin_cli.model.text import UndecodableText, decode_text, parse_text
@@ -37,11 +37,11 @@ def load_roster(root: Path) -> Roster:
         problems = [f for f in findings if f.severity == "error"]
         if problems:
             lines = "\n".join(f"  {f.where()}：{f.message}" for f in problems[:20])
-            raise FupinError(f"花名册文件 {path} 有误；请改正后重试：\n{lines}")
+            raise FupinError("roster-file-invalid", path=path, lines=lines)
         units = []
         for row, unit in parsed:
             if not unit.unit_id:
-                raise FupinError(f"{path} 第 {row} 行：缺少“编号”；请用 fupin roster import 导入而不要手工删除编号列")
+                raise FupinError("roster-id-missing", path=path, line=row)
             units.append(unit)
         roster.units[role] = units
     return roster
@@ -53,8 +53,8 @@ def _read_rows(path: Path) -> list[list[object]]:
         text, _encoding = decode_text(path.read_bytes())
         return parse_text(text)
     except UndecodableText as exc:
-        finding = make_problem("encoding-error", file=str(path), offset=exc.offset)
-        raise FupinError(f"花名册文件 {path} 无法读取：{finding.message}") from None
+        reason = message_for("encoding-error", offset=exc.offset)
+        raise FupinError("roster-file-unreadable", path=path, reason=reason) from None
     except csv.Error as exc:
-        finding = make_problem("file-unreadable", file=str(path), reason=f"CSV 格式错误：{exc}")
-        raise FupinError(f"花名册文件 {path} 无法读取：{finding.message}") from None
+        reason = message_for("file-unreadable", reason=f"CSV 格式错误：{exc}")
+        raise FupinError("roster-file-unreadable", path=path, reason=reason) from None

@@ -18,9 +18,9 @@ def init_workspace(directory: Path, *, example: bool = False, name: str = "", di
     """Write a new workspace into `directory` (created if needed); refuse to overwrite an existing one."""
     config = directory / CONFIG_NAME
     if config.exists():
-        raise FupinError(f"{config} 已存在；工作区不会被覆盖。请换一个目录，或删除后重试")
+        raise FupinError("workspace-exists", path=config)
     if directory.exists() and not directory.is_dir():
-        raise FupinError(f"{directory} 不是目录；请换一个目录")
+        raise FupinError("not-a-folder", path=directory)
     directory.mkdir(parents=True, exist_ok=True)
     if example:
         demo = data_path("demo")

@@ -1,0 +1,1 @@
+"""reach: sending reminders to the group robots of WeCom and DingTalk."""
