@@ -8,7 +8,8 @@ from pathlib import Path
 import yaml
 
 from fupin_cli.cli import app
-from fupin_cli.model.templates import load_templates
+from fupin_cli.model.templates import builtin_template_dir, load_templates
+from fupin_cli.model.workspace import load_workspace
 
 
 def test_list_outside_a_workspace(runner, tmp_path, monkeypatch):
@@ -50,9 +51,17 @@ def test_show_yaml_is_the_template_file_and_loads_back(runner, demo_workspace):
     copy = demo_workspace / "templates" / "helper.yaml"
     copy.parent.mkdir(exist_ok=True)
     copy.write_text(result.stdout, encoding="utf-8")
-    assert runner.invoke(app, ["-w", str(demo_workspace), "templates", "check", str(copy)]).exit_code == 0
+    check = runner.invoke(app, ["-w", str(demo_workspace), "templates", "check", str(copy)])
+    assert check.exit_code == 0, check.output
+    assert check.stdout.startswith("✓ templates/helper.yaml：helper（附件6《帮扶责任人入户帮扶活动工作任务清单》")
+    assert "替换内置 helper" in check.stdout
+    # The copy, not the built-in, is now the helper's checklist, and it is the same checklist (same version).
+    in_force = load_workspace(demo_workspace).templates()["helper"]
+    assert Path(in_force.source) == copy.resolve()
+    assert in_force.version == load_templates()["helper"].version
     reloaded = runner.invoke(app, ["-w", str(demo_workspace), "templates", "show", "helper", "--format", "json"])
-    assert json.loads(reloaded.stdout) == load_templates()["helper"].to_dict() | {"id": "helper"}
+    assert reloaded.exit_code == 0, reloaded.output
+    assert json.loads(reloaded.stdout) == load_templates()["helper"].to_dict()
 
 
 def test_show_unknown_id_exits_2(runner, demo_workspace):
@@ -102,3 +111,44 @@ def test_broken_workspace_template_fails_every_command(runner, demo_workspace):
     result = runner.invoke(app, ["-w", str(demo_workspace), "templates", "list"])
     assert result.exit_code == 2
     assert "bad.yaml" in result.stderr
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())  # Rich wraps long lines where it likes
+
+
+def test_check_names_builtins_and_workspace_files_not_install_paths(runner, demo_workspace, monkeypatch):
+    folder = demo_workspace / "templates"
+    folder.mkdir(exist_ok=True)
+    (folder / "helper.yaml").write_text(Path(load_templates()["helper"].source).read_text(encoding="utf-8"),
+                                        encoding="utf-8")
+    doc = yaml.safe_load(Path(load_templates()["cadre"].source).read_text(encoding="utf-8"))
+    doc.update(id="cadre_2021", title="2021年村干部工作任务清单")
+    del doc["version"]
+    (folder / "cadre_2021.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    monkeypatch.chdir(demo_workspace / "roster")  # the workspace found upwards
+    result = runner.invoke(app, ["templates", "check"])
+    assert result.exit_code == 0, result.output
+    builtins = load_templates()
+    in_force = load_workspace(demo_workspace).templates()
+
+    def what(t) -> str:
+        return f"{t.id}（附件{t.attachment}《{t.title}》，{len(t.tasks)} 项任务，版本 {t.version}"
+
+    expected = [f"✓ 内置：{what(builtins[tid])}）" for tid in ("aid_unit", "cadre", "helper", "leader", "town")]
+    expected += [f"✓ templates/cadre_2021.yaml：{what(in_force['cadre_2021'])}）",
+                 f"✓ templates/helper.yaml：{what(in_force['helper'])}；替换内置 helper）"]
+    assert _squash(result.stdout) == _squash("".join(expected))
+    for path in (str(builtin_template_dir()), "site-packages", str(demo_workspace)):
+        assert path not in _squash(result.stdout)
+
+
+def test_broken_fupin_yaml_found_upwards_is_not_passed_over(runner, demo_workspace, monkeypatch):
+    (demo_workspace / "fupin.yaml").write_text("name: [未闭合\n", encoding="utf-8")
+    monkeypatch.chdir(demo_workspace)
+    listing = runner.invoke(app, ["templates", "list"])
+    assert listing.exit_code == 2
+    assert "fupin.yaml" in listing.stderr and "YAML 格式错误" in listing.stderr
+    check = runner.invoke(app, ["templates", "check"])
+    assert check.exit_code == 1
+    assert check.stdout.count("✓") == 5 and "fupin.yaml" in check.stderr and "YAML 格式错误" in check.stderr

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from filled import fill_file
+from fill import fill_form
 from fupin_cli.cli import app
 from fupin_cli.forms.generate import plan_forms, write_forms
 from fupin_cli.intake.ingest import IngestContext, ingest_files
@@ -40,7 +40,10 @@ def returns_40(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     csv = [j.path for j in jobs if j.fmt == "csv"][-20:]
     filled = ws.parent / "filled"
     filled.mkdir()
-    return [fill_file(path, filled / f"{i:02d}_{path.name}", seed=i) for i, path in enumerate(xlsx + csv)]
+    paths = [filled / f"{i:02d}_{path.name}" for i, path in enumerate(xlsx + csv)]
+    for i, (path, target) in enumerate(zip(xlsx + csv, paths, strict=True)):
+        target.write_bytes(fill_form(path, seed=i))
+    return paths
 
 
 def inbox(tmp_path: Path, files: list[Path], name: str = "inbox") -> Path:

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from filled import fill_xlsx
+from fill import fill_form
 from fupin_cli.forms.generate import FormWriter, plan_forms
 from fupin_cli.intake.ingest import IngestContext, ingest_bytes
 from fupin_cli.intake.normalize import match_text, normalize_date, normalize_done, normalize_text
@@ -82,7 +82,7 @@ def form_bytes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bytes]:
     workspace = load_workspace(ws)
     job = plan_forms(workspace, load_roster(ws), workspace.templates(), ws / "forms", role=Role.town,
                      formats=("xlsx",))[0]
-    return ws, fill_xlsx(FormWriter().render(job))
+    return ws, fill_form(FormWriter().render(job))
 
 
 def _context(ws: Path) -> IngestContext:

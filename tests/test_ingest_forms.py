@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from pathlib import Path
 
-import openpyxl
 import pytest
 
+from fill import fill_form
 from fupin_cli.forms.generate import FormWriter, plan_forms
 from fupin_cli.intake.ingest import IngestContext, ingest_files
 from fupin_cli.model.workspace import load_workspace
@@ -25,48 +23,30 @@ def expected_answers(n: int, seed: int) -> list[tuple[bool, dt.date | None]]:
     return [(False, None) if (i + seed) % 3 == 0 else (True, dt.date(2020, 11, 1 + i)) for i in range(n)]
 
 
+def _typed(k: int, day: dt.date) -> str:
+    """A date typed as text, in the ways people type them."""
+    return (f"2020年{day.month}月{day.day}日", f"{day.month}.{day.day}", f"{day.month}月{day.day}日",
+            f"2020/{day.month}/{day.day}")[k % 4]
+
+
+def _date_cell(k: int, day: dt.date) -> dt.datetime:
+    """A real date cell, as Excel stores one (a datetime at midnight)."""
+    return dt.datetime.combine(day, dt.time())
+
+
+def _implemented(k: int, done: bool, day: dt.date | None) -> str | None:
+    """落实情况 of a cadre: what was done, left blank when it was not."""
+    return f"第{k + 1}项已落实" if done else None
+
+
 def fill_xlsx(data: bytes, answers: list[tuple[bool, dt.date | None]], typed: bool) -> bytes:
-    book = openpyxl.load_workbook(io.BytesIO(data))
-    sheet = book.worksheets[0]
-    header = next(r for r in range(1, 30) if any(sheet.cell(r, c).value == "工作任务" for c in range(1, 4)))
-    labels = [str(sheet.cell(header, c).value or "").replace("\n", "") for c in range(1, 8)]
-    done_col = labels.index("是否完成") + 1
-    for k, (done, day) in enumerate(answers):
-        sheet.cell(header + 1 + k, done_col).value = "是" if done else "否"
-        if labels[done_col] == "落实情况":
-            sheet.cell(header + 1 + k, done_col + 1).value = f"第{k + 1}项已落实" if done else None
-        elif day is not None:
-            # Half the forms get real date cells, half dates typed as text in the ways people type them.
-            styles = (f"2020年{day.month}月{day.day}日", f"{day.month}.{day.day}", f"{day.month}月{day.day}日",
-                      f"2020/{day.month}/{day.day}")
-            sheet.cell(header + 1 + k, done_col + 1).value = styles[k % 4] if typed else dt.datetime.combine(day, dt.time())
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """Half the forms get real date cells, half dates typed as text."""
+    return fill_form(data, answers, day=_typed if typed else _date_cell, note=_implemented, date_format=None)
 
 
 def fill_csv(data: bytes, answers: list[tuple[bool, dt.date | None]], kind: str, keep_identity: bool = True) -> bytes:
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
-    if not keep_identity:
-        rows = [r for r in rows if not (r and r[0] in ("表单编号", "fupin_identity"))]
-    header = next(i for i, r in enumerate(rows) if "工作任务" in r)
-    labels = [c.replace("\n", "") for c in rows[header]]
-    done_col = labels.index("是否完成")
-    for k, (done, day) in enumerate(answers):
-        row = rows[header + 1 + k]
-        row[done_col] = "√" if done else "×"
-        if labels[done_col + 1] == "落实情况":
-            row[done_col + 1] = f"第{k + 1}项已落实" if done else ""
-        else:
-            row[done_col + 1] = f"{day.year}-{day.month:02d}-{day.day:02d}" if day else ""
-    width = max(len(r) for r in rows)
-    if kind == "utf-8-sig-padded":  # Excel pads every line of a CSV to the table's width
-        rows = [r + [""] * (width - len(r)) for r in rows]
-    buffer = io.StringIO(newline="")
-    csv.writer(buffer, delimiter="\t" if kind == "utf-16-tab" else ",", lineterminator="\r\n").writerows(rows)
-    text = buffer.getvalue()
-    encoding = {"utf-16-tab": "utf-16", "utf-8-sig-padded": "utf-8-sig"}.get(kind, kind)
-    return text.encode(encoding)
+    """是否完成 ticked √/×, saved in one of CSV_KINDS."""
+    return fill_form(data, answers, marks=("√", "×"), note=_implemented, csv_kind=kind, keep_identity=keep_identity)
 
 
 @pytest.fixture

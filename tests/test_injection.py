@@ -101,7 +101,10 @@ def test_xlsx_forms_store_risky_names_as_text_never_formulas(risky_ws: Path, tmp
         cells = {c.value: c for row in sheet.iter_rows() for c in row if c.value is not None}
         name = job.unit.name.strip()
         assert name in cells and cells[name].data_type == "s"
-        assert isinstance(cells.get(1, sheet.cell(1, 1)).value, (int, str))
+        number = cells["序号"]  # 序号 1…n under it stay numbers, not text
+        count = len(job.template.tasks)
+        below = [sheet.cell(number.row + 1 + k, number.column) for k in range(count)]
+        assert [(c.value, c.data_type) for c in below] == [(k, "n") for k in range(1, count + 1)]
 
 
 def test_status_and_remind_csv_are_neutralised(risky_ws: Path, runner) -> None:

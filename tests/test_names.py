@@ -12,8 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fill import return_rows, xlsx_bytes
-from filled import fill_xlsx
+from fill import fill_form, return_rows, xlsx_bytes
 from fupin_cli.forms.generate import _RESERVED, NAME_LIMIT, plan_forms, safe_file_name, write_forms
 from fupin_cli.intake.ingest import IngestContext, ingest_bytes
 from fupin_cli.intake.roster_import import import_roster
@@ -124,6 +123,6 @@ def test_generated_form_for_a_padded_name_comes_back_to_the_same_unit(demo_works
     assert result.job.path.name == "零宽.xlsx"
     ctx = IngestContext(workspace.campaign, load_roster(demo_workspace), workspace.templates(),
                         dt.datetime(2020, 11, 6, 12, tzinfo=workspace.campaign.tz))
-    outcome = ingest_bytes(result.job.path, fill_xlsx(result.job.path.read_bytes()), ctx)
+    outcome = ingest_bytes(result.job.path, fill_form(result.job.path), ctx)
     assert outcome.status == "accepted", outcome.findings
     assert outcome.record.unit_id == "HZ1"

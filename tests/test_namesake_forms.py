@@ -109,4 +109,7 @@ def test_a_filled_namesake_form_comes_back_to_its_own_unit(demo_workspace: Path,
     assert outcome.status == "accepted", outcome.findings
     assert (outcome.record.unit_id, outcome.record.name, outcome.record.recognised_by) == (
         "H1b205b1f-2", "王芳", "identity")
-    assert [f.code for f in outcome.findings] == []
+    # The printed 工作单位 line adds no warning: the same as a form without it (时间 was left blank).
+    plain = jobs[f"邓春梅.{fmt}"]
+    other = ingest_bytes(plain.path, fill_form(plain.path), ctx)
+    assert [f.code for f in outcome.findings] == [f.code for f in other.findings] == ["missing-date"]

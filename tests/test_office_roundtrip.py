@@ -17,7 +17,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from filled import fill_xlsx
+from fill import fill_form
 from fupin_cli.forms.generate import FormWriter, plan_forms
 from fupin_cli.forms.identity import IDENTITY_SHEET
 from fupin_cli.intake.ingest import IngestContext, ingest_bytes, ingest_files
@@ -95,7 +95,7 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> dict:
     writer = FormWriter()
     for seed, (stem, (role, name)) in enumerate(UNITS.items()):
         job = next(j for j in jobs if j.unit.role is role and j.unit.name == name)
-        (originals / f"{stem}.xlsx").write_bytes(fill_xlsx(writer.render(job), seed))
+        (originals / f"{stem}.xlsx").write_bytes(fill_form(writer.render(job), seed=seed))
     town = (originals / "town.xlsx").read_bytes()
     (originals / "retyped.xlsx").write_bytes(_retyped(town))
     (originals / "dates.xlsx").write_bytes(_date_formats(town))

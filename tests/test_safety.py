@@ -13,9 +13,9 @@ import time
 import zipfile
 from pathlib import Path
 
-import openpyxl
 import pytest
 
+from fill import fill_form
 from fupin_cli.forms.generate import FormWriter, plan_forms
 from fupin_cli.intake.ingest import IngestContext, collect_files, ingest_bytes, ingest_files
 from fupin_cli.intake.readers import UnreadableFile, read_file
@@ -286,15 +286,8 @@ def town_form(ws: Path, name: str = "城关镇") -> bytes:
 
 
 def fill(data: bytes, edit) -> bytes:
-    book = openpyxl.load_workbook(io.BytesIO(data))
-    sheet = book.worksheets[0]
-    for row in range(6, 19):
-        sheet.cell(row, 4, "是")
-        sheet.cell(row, 5, dt.date(2020, 11, 5))
-    edit(sheet)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """The town form with all 13 tasks 是 on 11月5日, then `edit(sheet)`."""
+    return fill_form(data, [(True, dt.date(2020, 11, 5))] * 13, date_format=None, edit=edit)
 
 
 def context(ws: Path) -> IngestContext:

@@ -65,6 +65,9 @@ def ingest_command(
         for outcome in outcomes:
             for finding in outcome.errors:
                 err.print(f"[red]✗[/] {escape(finding.where())}：{escape(finding.message)}")
+            if outcome.status == "duplicate":  # a re-sent file whose --received differs (returns retime)
+                for finding in outcome.warnings:
+                    err.print(f"[yellow]⚠[/] {escape(finding.where())}：{escape(finding.message)}", soft_wrap=True)
         err.print(ingest_summary(outcomes, skipped, dry_run))
     if any(o.status == "rejected" for o in outcomes):
         raise typer.Exit(1)

@@ -112,9 +112,9 @@ def check_command(
             template = load_template_file(path, year, _shown(path, root))
         except FupinError as exc:
             bad += 1
-            err.print(f"[red]✗[/] {escape(exc.message)}")
+            err.print(f"[red]✗[/] {escape(exc.message)}", soft_wrap=True)
             continue
-        out.print(f"[green]✓[/] {escape(_described(path, template, root, builtin_ids))}")
+        out.print(f"[green]✓[/] {escape(_described(path, template, root, builtin_ids))}", soft_wrap=True)
     if bad:
         err.print(f"{bad} 个模板有误")
     if config_error is None and workspace is not None and not paths and not bad:
@@ -123,7 +123,7 @@ def check_command(
         except FupinError as exc:
             config_error = exc
     if config_error is not None:
-        err.print(f"[red]✗[/] {escape(config_error.message)}")
+        err.print(f"[red]✗[/] {escape(config_error.message)}", soft_wrap=True)
     if bad or config_error is not None:
         raise typer.Exit(1)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from fupin_cli.count.status import DistrictStatus, RoundStatus
 from fupin_cli.model.deadlines import month_day
 from fupin_cli.model.glossary import Role, Status
-from fupin_cli.model.roster import Unit
+from fupin_cli.model.roster import Unit, usable_phone
 from fupin_cli.model.workspace import Campaign
 
 # The texts sent by SMS or chat; {who} is 姓名同志 for a person, the unit (and its head) for an organisation.
@@ -76,7 +76,9 @@ def compute_reminders(district: DistrictStatus, campaign: Campaign, horizon_days
                 message = text.format(who=addressee(us.unit), deadline=month_day(r.day), title=us.template.title,
                                       round=r.number, office=office)
                 key = (r.status is not Status.missing, r.day, town_rank, unit_rank, r.number)
-                found.append((key, Reminder(us.unit, us.template.title, r, message)))
+                # Never offer a number Excel turned into 1.35778E+10: no number rather than a wrong one.
+                unit = us.unit if usable_phone(us.unit.phone) == us.unit.phone else replace(us.unit, phone="")
+                found.append((key, Reminder(unit, us.template.title, r, message)))
     found.sort(key=lambda kv: kv[0])
     return [rem for _, rem in found]
 

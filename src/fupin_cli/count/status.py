@@ -469,17 +469,20 @@ def helper_coverage(roster: Roster, town: Unit, units: list[UnitStatus],
             sum(1 for us in mine if us.rounds[i].status in (Status.on_time, Status.late)) for i in range(len(rounds))
         )
         summary = tuple(
-            RoundStatus(r.number, r.day, r.deadline, _village_status(r, n, len(mine), cutoff))
-            for r, n in zip(rounds, reported, strict=True)
+            RoundStatus(r.number, r.day, r.deadline, _village_status(r, n, len(mine), cutoff,
+                                                                     any(us.rounds[i].status is Status.late
+                                                                         for us in mine)))
+            for i, (r, n) in enumerate(zip(rounds, reported, strict=True))
         )
         found.append(VillageCoverage(village, len(mine), reported, summary))
     return found
 
 
-def _village_status(r: RoundStatus, reported: int, total: int, cutoff: dt.datetime) -> Status:
-    """All helpers reported: on time (colour only); else missing once the deadline passed, pending before."""
+def _village_status(r: RoundStatus, reported: int, total: int, cutoff: dt.datetime, late: bool = False) -> Status:
+    """All helpers reported: on time, or late when any of them was (colour only; the counts stay per helper);
+    else missing once the deadline passed, pending before."""
     if reported == total:
-        return Status.on_time
+        return Status.late if late else Status.on_time
     return Status.missing if r.deadline < cutoff else Status.pending
 
 

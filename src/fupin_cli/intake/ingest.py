@@ -26,7 +26,7 @@ from fupin_cli.model.roster import Roster, Unit, name_key
 from fupin_cli.model.templates import Template
 from fupin_cli.model.text import cell_text, restore
 from fupin_cli.model.workspace import Campaign
-from fupin_cli.store.archive import return_id_for, stored_file_name
+from fupin_cli.store.archive import Refusal, return_id_for, stored_file_name
 
 
 @dataclass(frozen=True)
@@ -44,13 +44,20 @@ class IngestContext:
 
 @dataclass
 class IngestOutcome:
-    """What became of one file: accepted (with its record), duplicate, or rejected (with error findings)."""
+    """What became of one file (one sheet of a workbook of several): accepted, duplicate, or rejected.
+
+    A rejected file that still says whose return and which round it was carries its `refusal`, kept in the
+    store so that status and remind can tell the unit its file came and was refused.
+    """
 
     path: Path
     status: str  # accepted | duplicate | rejected
     record: Return | None = None
     findings: list[Problem] = field(default_factory=list)
     sha256: str = ""
+    sheet: str = ""
+    refusal: Refusal | None = None
+    round_basis: str = ""  # option | identity | header | received: what the round was taken from
 
     @property
     def errors(self) -> list[Problem]:
@@ -103,12 +110,20 @@ def find_identity(sheets: list[RawSheet]) -> tuple[FormIdentity | None, tuple[in
             first = cell_text(row[0]) if row else ""
             if index < 40 and first == IDENTITY_MARKER and len(row) > 1:
                 identity = identity_from_line(cell_text(row[1])) or identity
-                continue
-            # The code is printed in the footer; a retyped return may carry it in any cell, top or bottom.
-            for cell in row:
-                if isinstance(cell, str) and "FP" in cell:
-                    code = parse_form_code(cell) or code
+        code = sheet_code(sheet) or code
     return identity, code
+
+
+def sheet_code(sheet: RawSheet) -> tuple[int, str, str] | None:
+    """A form code typed in the sheet: printed in the footer, a retyped return may carry it in any cell."""
+    code = None
+    for index, row in enumerate(sheet.rows):
+        if index < 40 and row and cell_text(row[0]) == IDENTITY_MARKER:
+            continue
+        for cell in row:
+            if isinstance(cell, str) and "FP" in cell:
+                code = parse_form_code(cell) or code
+    return code
 
 
 def _row_keys(row: list[object]) -> list[str]:
@@ -140,28 +155,90 @@ def _score(sheet: RawSheet, template: Template) -> int:
     return hits
 
 
-def recognise(sheets: list[RawSheet], templates: dict[str, Template],
-              identity: FormIdentity | None) -> tuple[Template | None, RawSheet | None, str]:
-    """The template and the sheet holding it: by identity first, else by title, columns and task texts."""
-    visible = [s for s in sheets if s.name != IDENTITY_SHEET and s.rows]
-    if identity is not None and identity.template_id in templates:
-        template = templates[identity.template_id]
-        for sheet in visible:
-            if find_table(sheet, template) is not None:
-                return template, sheet, "identity"
-    best: tuple[int, Template, RawSheet] | None = None
-    for sheet in visible:
-        for template in templates.values():
-            if find_table(sheet, template) is None:
-                continue
-            score = _score(sheet, template)
-            if best is None or score > best[0]:
-                best = (score, template, sheet)
-    if best is None or best[0] < max(2, len(best[1].tasks)):
-        if identity is not None and identity.template_id in templates:
-            return templates[identity.template_id], None, "identity"  # our form, but its table header is gone
-        return None, None, ""
-    return best[1], best[2], "content"
+@dataclass
+class SheetForm:
+    """One sheet read as a checklist: its template, how it was told, its place in the workbook and own identity."""
+
+    sheet: RawSheet
+    template: Template
+    how: str  # identity | content | title
+    number: int  # the sheet's 1-based position in the workbook
+    identity: FormIdentity | None = None
+
+
+def _titled(sheet: RawSheet, template: Template) -> bool:
+    """True when a cell near the top of the sheet holds the template's title (a district may prefix its name)."""
+    title = match_text(template.title)
+    return any(match_text(cell_text(c)).endswith(title) for row in sheet.rows[:12] for c in row if c)
+
+
+def recognise_sheet(sheet: RawSheet, templates: dict[str, Template],
+                    own: Template | None) -> tuple[Template | None, str]:
+    """The checklist of one sheet and how it was told: "identity", "content" or "title".
+
+    A sheet that looks like a checklist but is none of them gives "unknown" (with the template whose title it
+    bears when its table header is gone); any other sheet gives (None, "").
+    """
+    if own is not None and find_table(sheet, own) is not None:
+        return own, "identity"
+    tabled = [t for t in templates.values() if find_table(sheet, t) is not None]
+    if tabled:
+        score, best = max(((_score(sheet, t), t) for t in tabled), key=lambda pair: pair[0])
+        if score >= max(2, len(best.tasks)):
+            return best, "content"
+        # Title and columns are this checklist's but the task texts are not: read it, to say which rows differ.
+        titled = next((t for t in tabled if _titled(sheet, t)), None)
+        return (titled, "title") if titled is not None else (None, "unknown")
+    titled = next((t for t in templates.values() if _titled(sheet, t)), None)
+    return (titled, "unknown") if titled is not None else (None, "")
+
+
+def find_forms(sheets: list[RawSheet], templates: dict[str, Template], identity: FormIdentity | None
+               ) -> tuple[list[SheetForm], list[tuple[RawSheet, Template | None]]]:
+    """Every sheet that is a checklist (one return each), and the sheets that look like one but cannot be read.
+
+    Each unreadable sheet comes with the checklist it seems to be (its table header lost), else None.
+    Hidden sheets count only when no visible one is a checklist (a hidden copy is not a second return).
+    """
+    own = templates.get(identity.template_id) if identity is not None else None
+    forms: list[SheetForm] = []
+    odd: list[tuple[RawSheet, Template | None]] = []
+    for number, sheet in enumerate(sheets, start=1):
+        if sheet.name == IDENTITY_SHEET or not sheet.rows:
+            continue
+        template, how = recognise_sheet(sheet, templates, own)
+        if template is not None and how != "unknown":
+            forms.append(SheetForm(sheet, template, how, number))
+        elif how:
+            odd.append((sheet, template))
+    if any(f.sheet.visible for f in forms):
+        forms = [f for f in forms if f.sheet.visible]
+        odd = [(s, t) for s, t in odd if s.visible]
+    return forms, odd
+
+
+def _visible_name(form: SheetForm) -> str:
+    table = find_table(form.sheet, form.template)
+    return read_header(form.sheet, form.template, table[0]).get("unit", ("",))[0] if table else ""
+
+
+def _give_identity(forms: list[SheetForm], identity: FormIdentity | None, roster: Roster) -> None:
+    """The identity belongs to one form: the only one, else the first whose visible name is its unit's.
+
+    The other sheets of its checklist (a village's returns copied into one workbook) are told by content.
+    """
+    mine = [f for f in forms if f.how == "identity"]
+    if identity is None or not mine:
+        return
+    chosen = mine[0]
+    owner = _unit_index(roster)[0].get(identity.unit_id)
+    if len(forms) > 1 and owner is not None:
+        key = name_key(owner.role, owner.name)
+        chosen = next((f for f in mine if name_key(owner.role, _visible_name(f)) == key), chosen)
+    chosen.identity = identity
+    for form in mine:
+        if form is not chosen:
+            form.how = "content"
 
 
 def missing_columns(sheets: list[RawSheet], template: Template) -> list[str]:
@@ -178,29 +255,44 @@ _LABEL_SPLIT = re.compile(r"[:：]")
 
 
 def read_header(sheet: RawSheet, template: Template, table_row: int) -> dict[str, tuple[str, int, int]]:
-    """The header fields above the table: field → (text, row, column), from `姓名：张三` or label/value cells."""
+    """The header fields above the table: field → (text, row, column of the value), each read at its label.
+
+    The value follows its label in the same cell (`姓名：张三`) or is the next filled cell to its right; a label
+    followed by another label is blank — the next field's value (the date after a blank 签名) is never taken.
+    """
     labels = {match_text(h.label): h.field for h in template.header_fields}
     found: dict[str, tuple[str, int, int]] = {}
     for r, row in enumerate(sheet.rows[:table_row]):
         cells = [cell_text(c) for c in row]
         for c, text in enumerate(cells):
-            if not text:
-                continue
-            # One cell may hold several "label：value" pairs separated by blanks (the Word layout retyped).
-            parts = re.split(r"\s{2,}|\u3000+", text)
-            for part in parts:
-                label, sep, value = part.partition("：") if "：" in part else part.partition(":")
-                key = match_text(label)
-                if key not in labels:
-                    continue
-                value, col = restore(value.strip()), c  # col: the cell holding the value (B3/C3), not the label's
-                if not value:
-                    col, value = next(((i, x) for i, x in enumerate(cells[c + 1:], start=c + 1)
-                                       if x and match_text(_LABEL_SPLIT.split(x)[0]) not in labels), (c, ""))
-                    value = restore(value)
-                    if value and sep == "" and len(parts) > 1:
-                        value, col = "", c
-                found.setdefault(labels[key], (value, r + 1, col))
+            for fld, value, col in _header_pairs(cells, c, labels) if text else ():
+                found.setdefault(fld, (value, r + 1, col))
+    return found
+
+
+def _is_label(text: str, labels: dict[str, str]) -> bool:
+    """A cell that is a header label: one of the template's, or any text ending in a colon (`联系电话：`)."""
+    stripped = text.strip()
+    return match_text(_LABEL_SPLIT.split(stripped)[0]) in labels or stripped.endswith((":", "："))
+
+
+def _header_pairs(cells: list[str], c: int, labels: dict[str, str]) -> list[tuple[str, str, int]]:
+    """The (field, value, value's column) pairs whose label is in cell `c`."""
+    found = []
+    # One cell may hold several "label：value" pairs separated by blanks (the Word layout retyped).
+    parts = re.split(r"\s{2,}|\u3000+", cells[c])
+    for n, part in enumerate(parts):
+        label, _sep, value = part.partition("：") if "：" in part else part.partition(":")
+        fld = labels.get(match_text(label))
+        if fld is None:
+            continue
+        value, col = restore(value.strip()), c  # col: the cell holding the value (B3/C3), not the label's
+        if not value and n == len(parts) - 1:  # the value is the next filled cell, unless that is a label
+            col, value = next(((i, x) for i, x in enumerate(cells[c + 1:], start=c + 1) if x), (c, ""))
+            if _is_label(value, labels):
+                col, value = c, ""
+            value = restore(value)
+        found.append((fld, value, col))
     return found
 
 
@@ -485,6 +577,7 @@ def ingest_files(root: Path, files: list[Path], ctx: IngestContext, dry_run: boo
     """
     from fupin_cli.store.archive import StoreWriter, has_return, stored_summary
     from fupin_cli.store.lock import store_lock
+    from fupin_cli.store.retime import received_differs
 
     outcomes: list[IngestOutcome] = []
     seen: set[str] = set()
@@ -504,7 +597,11 @@ def ingest_files(root: Path, files: list[Path], ctx: IngestContext, dry_run: boo
             sha = hashlib.sha256(data).hexdigest()
             if sha in seen or has_return(root, sha):
                 # Say whose return it already is (from the store; a dry run has not stored this batch).
-                outcomes.append(IngestOutcome(path, "duplicate", record=stored_summary(root, sha), sha256=sha))
+                stored = stored_summary(root, sha)
+                # --received given (not "now") and not the stored time: say so, and how to correct it.
+                differs = (received_differs(str(path), stored, ctx.received_at, ctx.campaign.tz)
+                           if ctx.ingested_at is None or ctx.received_at != ctx.ingested_at else [])
+                outcomes.append(IngestOutcome(path, "duplicate", record=stored, sha256=sha, findings=differs))
                 _tick(progress)
                 continue
             outcome = ingest_bytes(path, data, ctx, sha256=sha)

@@ -84,6 +84,11 @@ KINDS_TABLE: tuple[Kind, ...] = (
     Kind("ambiguous-unit", "error", "“{value}”对应多个填报对象：{candidates}；请用 --unit 指定其中一个编号"),
     Kind("identity-mismatch", "error", "表中的填报对象编号“{value}”不在花名册中；请核对花名册或用 --unit 指定"),
     Kind("unit-conflict", "error", "表单身份写明是 {identity}，与 --unit {value} 不符；--unit 只用于认不出或同名的回执，请去掉 --unit 或分开收取"),
+    Kind("signer-conflict", "error",
+         "表是{owner}的（{owner_id}），{label}却是{value}（{named}）；请确认是谁的回执后用 --unit 指定编号重新收取"),
+    Kind("form-other-campaign", "error",
+         "这张表是为另一次工作（{campaign}）生成的，不是本次工作（{current}）的表，--unit 也不能改用它；"
+         "请把本次工作的空白表（fupin forms generate）发给填报人重新填写"),
     Kind("unit-not-in-roster", "error", "--unit “{value}”不在花名册中；请用 fupin roster list 查看编号"),
     Kind("unit-wrong-role", "error", "--unit {value} 是{role}，这张表是《{template}》；请核对编号"),
     Kind("round-out-of-range", "error", "《{template}》只有 {count} 次报送，没有第 {value} 次；请改正 --round"),
@@ -106,8 +111,18 @@ KINDS_TABLE: tuple[Kind, ...] = (
     Kind("date-before-campaign", "warning", "完成时间 {value} 早于本次工作开始的年份 {year}，可能填错了年份"),
     Kind("missing-signature", "warning", "表头“{column}”未填写"),
     Kind("missing-date", "warning", "表头“时间”未填写"),
+    Kind("signer-unknown", "warning", "{label}“{value}”在花名册中找不到，按表单身份记为{owner}（{owner_id}）；如不对请核对"),
     Kind("formula-no-value", "warning", "单元格是公式且没有保存计算结果，已按空白处理；请在 Excel 中打开并保存后重发"),
     Kind("number-rounded", "warning", "数字“{value}”超过 15 位，Excel 已将其舍入，原值无法恢复；请将该格设为文本后重填"),
+    # a return among the others: the store and the same batch (told at ingest, not kept with the return)
+    Kind("return-supersedes", "warning", "替代 {received} 收到的回执（{source}）；{name}第 {round} 次以这份为准"),
+    Kind("return-already-newer", "warning",
+         "{name}第 {round} 次已有 {received} 收到的回执（{source}），比这份晚，仍以那份为准；这份只存档"),
+    Kind("round-earlier-missing", "warning",
+         "这份按第 {round} 次收下，但第 {earlier} 次报送（{deadline}截止）至今没有回执；如它其实是第 {earlier} 次的，"
+         "请核对表头“时间”（收取前可用 --dry-run 查看，用 --round {earlier} 指定批次）"),
+    Kind("batch-duplicate", "warning",
+         "同一批次收到{name}第{round}次的 {count} 份回执（{files}），以 {chosen} 为准；如不对请分开收取"),
     # store integrity (fupin doctor)
     Kind("store-record-unreadable", "error", "回执记录无法读取（{reason}）；请从备份恢复该文件，或删除后重新收取原回执"),
     Kind("store-original-missing", "error", "回执 {value} 的原始文件 {stored} 不见了；请从备份恢复，或重新收取该回执"),
@@ -141,7 +156,8 @@ KINDS_TABLE: tuple[Kind, ...] = (
          "附件{attachment} {title}只有 {count} 次报送，没有第 {value} 次；请改正 --round，或用 --role 只生成其他角色的表"),
     Kind("form-outside-output", "error", "“{name}”的表会写到输出目录之外（{path}）；已停止，请检查花名册中的名称"),
     Kind("form-path-is-folder", "error", "{path} 是一个文件夹，无法写入表格；请改名或删除后重试"),
-    Kind("export-not-xlsx", "error", "--out “{value}”：汇总表是 Excel 工作簿，文件名请以 .xlsx 结尾（如 {stem}.xlsx）"),
+    Kind("export-not-xlsx", "error", "--out “{value}”：汇总表请以 .xlsx（Excel 工作簿，如 {stem}.xlsx）"
+         "或 .html（手机上看的汇总页，如 {stem}.html）结尾"),
     # dates written in templates and fupin.yaml (one reader: model/monthday.py)
     Kind("month-day-malformed", "error", "“{value}”应写成 月-日（如 11-06），或 before_assessment（核验前一天）"),
     Kind("date-malformed", "error", "“{value}”应写成 年-月-日，如 2020-11-20"),
@@ -214,6 +230,8 @@ KINDS_TABLE: tuple[Kind, ...] = (
     # status and check: a round missing or late against its deadline, a task open or done late
     Kind("round-missing", "violation", "第 {round} 次报送（{deadline}截止）未报",
          kind="missing", check="always", rank=0, label="未报", symbol="✗", style="bold red"),
+    # the message of a round-missing problem when a file for that round came and was refused
+    Kind("round-refused", "warning", "第 {round} 次报送（{deadline}截止）未报：{received} 已收到但拒收（{reason}），请按原表重新填报"),
     Kind("round-late", "violation", "第 {round} 次报送（{deadline}截止）逾期，{received} 才收到",
          kind="late", rank=1, label="逾期"),
     Kind("task-open", "violation", "第 {number} 项任务在最后截止日 {deadline} 后仍未完成",
@@ -242,10 +260,7 @@ class FupinError(Exception):
     exit_code = 2
 
     def __init__(self, code: str, **args: object) -> None:
-        if code in KINDS:
-            message = message_for(code, **args)
-        else:  # a finished sentence (kept while the raise sites move to codes)
-            message, code = code, "failed"
+        message = message_for(code, **args)  # a code not in the table is a KeyError: add its row
         super().__init__(message)
         self.code = code
         self.args_ = args

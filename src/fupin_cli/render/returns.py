@@ -10,6 +10,7 @@ from rich.table import Table
 
 from fupin_cli.intake.ingest import IngestOutcome
 from fupin_cli.model.record import Return
+from fupin_cli.store.retime import Retimed
 
 STATUS_TEXT = {"accepted": "[green]已收[/]", "duplicate": "[dim]已收过[/]", "rejected": "[red]拒收[/]"}
 
@@ -96,3 +97,14 @@ def returns_table(records: list[Return], tz: dt.tzinfo) -> Table:
             style="dim" if r.superseded else None,
         )
     return table
+
+
+def retime_line(result: Retimed, tz: dt.tzinfo) -> str:
+    """What `returns retime` did: the return, its old and new received time, and the reason kept."""
+    r = result.record
+    new = r.received_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    if not result.changed:
+        return f"回执 {r.return_id}（{r.name}第 {r.round} 次）的收到时间已是 {new}，未作改动"
+    old = result.previous.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    return (f"已更正回执 {r.return_id}（{r.name}第 {r.round} 次）的收到时间：{old} → {new}；"
+            f"原因“{result.reason}”已记入 returns/events.jsonl，原记录不变")

@@ -15,7 +15,7 @@ from pathlib import Path
 from fupin_cli.model.problems import Problem, make_problem
 from fupin_cli.model.record import Return
 from fupin_cli.model.roster import Roster
-from fupin_cli.store.archive import FILES, INDEX, RECORDS, rebuild_index, record_line, return_id_for
+from fupin_cli.store.archive import FILES, INDEX, RECORDS, is_return_id_of, rebuild_index, record_line
 from fupin_cli.store.lock import store_lock
 
 
@@ -122,7 +122,7 @@ def check_store(root: Path, roster: Roster) -> DoctorReport:
             if not record.stored_name or not original.is_file():
                 report.findings.append(make_problem("store-original-missing", file=str(path), value=record.return_id,
                                                     stored=f"files/{record.stored_name}"))
-            elif _sha256(original) != record.sha256 or return_id_for(record.sha256) != record.return_id:
+            elif _sha256(original) != record.sha256 or not is_return_id_of(record.return_id, record.sha256):
                 report.findings.append(make_problem("store-checksum-mismatch", file=str(original),
                                                     value=record.return_id, stored=f"files/{record.stored_name}"))
             if record.unit_id not in units:

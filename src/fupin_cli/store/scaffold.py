@@ -12,6 +12,9 @@ from fupin_cli.model.workspace import CONFIG_NAME, default_config
 from fupin_cli.store.atomic import write_bytes_atomic
 from fupin_cli.store.roster_file import save_roster
 
+# The district of a new workspace until the clerk names it (reminders then sign as 区扶贫办).
+DEFAULT_DISTRICT = "本区"
+
 
 def init_workspace(directory: Path, *, example: bool = False, name: str = "", district: str = "",
                    year: int = 2020) -> list[Path]:
@@ -33,7 +36,7 @@ def init_workspace(directory: Path, *, example: bool = False, name: str = "", di
             shutil.copyfile(source, target)
             created.append(target)
         return created
-    write_bytes_atomic(config, default_config(name or "脱贫攻坚“四合一”考核迎检工作", district or "本区", year).encode("utf-8"))
+    write_bytes_atomic(config, default_config(name or "脱贫攻坚“四合一”考核迎检工作", district or DEFAULT_DISTRICT, year).encode("utf-8"))
     save_roster(directory, Roster())
     for folder in ("forms", "returns", "templates"):
         (directory / folder).mkdir(exist_ok=True)
