@@ -152,13 +152,14 @@ def return_rows(
     *,
     identity: FormIdentity | None = None,
     date: str = "2020年11月6日",
+    head: str = "张伟",
     pad: int = 0,
     tasks: Sequence[str] | None = None,
 ) -> list[list[object]]:
     """The rows of a filled form laid out like the CSV form: key lines, table, 注 line."""
     rows: list[list[object]] = [[f"附件{template.attachment}"], [template.title]]
     for field in template.header_fields:
-        value = {"unit": unit_name, "date": date}.get(field.field, "")
+        value = {"unit": unit_name, "date": date, "head": head}.get(field.field, "")
         rows.append([field.label, value])
     if identity is not None:
         rows.append(["表单编号", identity.form_code])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import openpyxl
@@ -9,7 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from fupin_cli.cli import app
-from test_status_scenario import store_scenario
+from fupin_cli.model.glossary import Role
+from fupin_cli.store.roster_file import load_roster
+from test_status_scenario import store_scenario, unit_id
 
 
 @pytest.fixture
@@ -30,7 +33,7 @@ def test_district_workbook(runner: CliRunner, ws: Path, tmp_path: Path) -> None:
     assert values[-1][:6] == ["全区合计", 13, 6, 3, 3, 7]
     town = wb["城关镇"]
     texts = [c.value for row in town.iter_rows() for c in row if isinstance(c.value, str)]
-    assert "逾期\n11-10 09:00" in texts and "未报" in texts and any(t.startswith("到位 1/2") for t in texts)
+    assert "逾期\n11月10日 09:00" in texts and "未报" in texts and any(t.startswith("到位 1/2") for t in texts)
     assert any(t.startswith("第 3 次报送") for t in texts)
     assert len(town._charts) == 1 and town._charts[0].tagname == "barChart"
     assert town.page_setup.orientation == "landscape" and str(town.page_setup.paperSize) == str(town.PAPERSIZE_A4)
@@ -99,13 +102,30 @@ def test_export_refuses_a_name_that_is_not_xlsx(runner: CliRunner, ws: Path, tmp
     assert not (tmp_path / "x.csv").exists()
 
 
-def test_problem_list_names_units_with_their_ids(runner: CliRunner, ws: Path, tmp_path: Path) -> None:
+def test_problem_list_names_units_and_tells_namesakes_apart(runner: CliRunner, ws: Path, tmp_path: Path) -> None:
     out = tmp_path / "汇总.xlsx"
     assert runner.invoke(app, ["-w", str(ws), "export", "--town", "城关镇", "--as-of", "2020-11-13",
                                "--out", str(out)]).exit_code == 0
     sheet = openpyxl.load_workbook(out)["城关镇"]
-    header = next(r for r in sheet.iter_rows(values_only=True) if r[0] == "序号" and r[2] == "说明")
-    assert header[:5] == ("序号", "类别", "说明", "角色", "名称（编号）")
-    names = [r[4] for r in sheet.iter_rows(values_only=True) if isinstance(r[4], str) and r[4].startswith("王芳（")]
-    assert len(set(names)) >= 1 and all("）" in n for n in names)
+    rows = list(sheet.iter_rows(values_only=True))
+    start = next(i for i, r in enumerate(rows) if r[0] == "序号" and r[2] == "说明")
+    assert rows[start][:6] == ("序号", "类别", "说明", "角色", "名称", "村")
+    listed = [(r[0], r[1], r[3], r[4], r[5]) for r in rows[start + 1:] if isinstance(r[0], int)]
+    roster = load_roster(ws)
+    # No internal id is printed (issue 18, item 26): units go by name ...
+    town, aid, leader, cadre, li = "城关镇", "区教育局", "周立新", "谭伟", "李明"
+    ids = {u.unit_id for u in roster.all_units()}
+    assert unit_id(roster, Role.helper, "王芳", "区教育局") in ids and len(ids) == 11  # villages too
+    assert not [v for r in rows[start + 1:] for v in r if isinstance(v, str) and any(i in v for i in ids)]
+    # ... and the 王芳 who never reported, the one of 区教育局, is told from her namesake by her work unit.
+    wang = "王芳（区教育局）"
+    assert listed == [
+        (1, "未报", "帮扶责任人", wang, "东岭村"), (2, "未报", "村干部", cadre, "东岭村"),
+        (3, "未报", "帮扶单位", aid, None), (4, "未报", "镇", town, None),
+        (5, "逾期", "帮扶责任人", li, "西江村"), (6, "逾期", "镇", town, None), (7, "逾期", "处级领导", leader, None),
+        (8, "未完成", "村干部", cadre, "东岭村"), (9, "未完成", "村干部", cadre, "东岭村"),
+        (10, "未完成", "镇", town, None), (11, "未完成", "镇", town, None),
+        (12, "完成晚", "村干部", cadre, "东岭村"), (13, "提示", "村干部", cadre, "东岭村"),
+    ]
+    assert Counter(r[3] for r in listed) == {cadre: 5, town: 4, wang: 1, aid: 1, li: 1, leader: 1}
     assert sheet.row_breaks.brk  # the chart sits on its own printed page

@@ -113,10 +113,6 @@ def test_broken_workspace_template_fails_every_command(runner, demo_workspace):
     assert "bad.yaml" in result.stderr
 
 
-def _squash(text: str) -> str:
-    return "".join(text.split())  # Rich wraps long lines where it likes
-
-
 def test_check_names_builtins_and_workspace_files_not_install_paths(runner, demo_workspace, monkeypatch):
     folder = demo_workspace / "templates"
     folder.mkdir(exist_ok=True)
@@ -138,9 +134,9 @@ def test_check_names_builtins_and_workspace_files_not_install_paths(runner, demo
     expected = [f"✓ 内置：{what(builtins[tid])}）" for tid in ("aid_unit", "cadre", "helper", "leader", "town")]
     expected += [f"✓ templates/cadre_2021.yaml：{what(in_force['cadre_2021'])}）",
                  f"✓ templates/helper.yaml：{what(in_force['helper'])}；替换内置 helper）"]
-    assert _squash(result.stdout) == _squash("".join(expected))
+    assert result.stdout.splitlines() == expected  # one line each, never wrapped
     for path in (str(builtin_template_dir()), "site-packages", str(demo_workspace)):
-        assert path not in _squash(result.stdout)
+        assert path not in result.stdout
 
 
 def test_broken_fupin_yaml_found_upwards_is_not_passed_over(runner, demo_workspace, monkeypatch):

@@ -197,6 +197,7 @@ def _check_after_crash(ws: Path, accepted_names: set[str]) -> int:
     return len(records)
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="kill -9 (SIGKILL) is a POSIX signal; Windows has no such signal")
 def test_kill_9_mid_ingest_leaves_a_store_doctor_passes(tmp_path: Path, returns_40: list[Path]) -> None:
     from conftest import DEMO
 

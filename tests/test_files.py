@@ -12,7 +12,7 @@ from fupin_cli.cli import app
 from fupin_cli.store.atomic import write_bytes_atomic
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
+@pytest.mark.skipif(sys.platform == "win32", reason="file modes and the umask are POSIX; Windows has neither")
 def test_written_files_follow_the_umask(tmp_path):
     old = os.umask(0o022)
     try:

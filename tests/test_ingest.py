@@ -225,10 +225,11 @@ def test_newer_return_supersedes_older_and_both_stay(demo_workspace, town):
 
 
 def test_round_is_inferred_from_received_time(demo_workspace, town):
-    late = put(demo_workspace, "late.csv", csv_bytes(return_rows(town, "城关镇")))
+    # Without a written 时间 (which would decide first: tests/test_round_inference.py)
+    late = put(demo_workspace, "late.csv", csv_bytes(return_rows(town, "城关镇", date="")))
     [outcome] = run(demo_workspace, late, received=dt.datetime(2020, 11, 30, tzinfo=TZ))
     assert outcome.record.round == 3  # after the last deadline: the last round
-    mid = put(demo_workspace, "mid.csv", csv_bytes(return_rows(town, "石门镇")))
+    mid = put(demo_workspace, "mid.csv", csv_bytes(return_rows(town, "石门镇", date="")))
     [outcome] = run(demo_workspace, mid, received=dt.datetime(2020, 11, 9, 23, 59, tzinfo=TZ))
     assert outcome.record.round == 2
 

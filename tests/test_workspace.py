@@ -120,6 +120,40 @@ def test_deadline_overrides_are_read():
     assert campaign.year == 2020 and campaign.timezone == "Asia/Shanghai"
 
 
+@pytest.mark.parametrize(("year", "problem"), [(2020, None), (2021, "2021 年不是闰年，2 月只有 28 日")])
+def test_override_of_february_29_needs_a_leap_year(year, problem):
+    doc = {"name": "n", "district": "d", "year": year, "assessment_start": f"{year}-11-20",
+           "deadlines": {"town": ["02-29"]}}
+    if problem is None:
+        assert parse_campaign(doc, "fupin.yaml").deadlines == {"town": ("02-29",)}
+        return
+    with pytest.raises(FupinError) as info:
+        parse_campaign(doc, "fupin.yaml")
+    assert info.value.code == "config-invalid"
+    assert info.value.message == f"工作区配置有误：\nfupin.yaml: deadlines.town[0]: “02-29”不是真实的日期：{problem}；请改正日子"
+
+
+def test_every_problem_of_fupin_yaml_is_told_at_once():
+    doc = {"name": "", "district": "d", "year": 2020, "assessment_start": "2020-02-30",
+           "deadlines": {"town": ["11-06", "11-31"]}}
+    with pytest.raises(FupinError) as info:
+        parse_campaign(doc, "fupin.yaml")
+    assert info.value.message.splitlines() == [
+        "工作区配置有误：",
+        "fupin.yaml: name: 缺少此项；请填写",
+        "fupin.yaml: assessment_start: “2020-02-30”不是真实的日期：2 月只有 1 到 29 日；请改正日子",
+        "fupin.yaml: deadlines.town[1]: “11-31”不是真实的日期：11 月只有 1 到 30 日；请改正日子",
+    ]
+
+
+def test_fupin_yaml_not_utf8_exits_2(runner, demo_workspace):
+    (demo_workspace / "fupin.yaml").write_bytes("name: 云溪区\n".encode("gb18030"))
+    result = runner.invoke(app, ["-w", str(demo_workspace), "roster", "list"])
+    assert result.exit_code == 2
+    said = "".join(result.stderr.split())  # Rich wraps long lines
+    assert "fupin.yaml:第6字节不是UTF-8编码" in said and "Traceback" not in result.stderr
+
+
 def test_debug_shows_the_traceback(runner, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["--debug", "roster", "list"])

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from fupin_cli.cli.app import app, options
@@ -18,7 +17,7 @@ from fupin_cli.model.problems import FupinError
 from fupin_cli.model.roster import require_town
 from fupin_cli.model.text import normalize_name
 from fupin_cli.render.jsonout import to_json
-from fupin_cli.render.returns import ingest_summary, ingest_table, outcomes_json, returns_table
+from fupin_cli.render.returns import finding_lines, ingest_summary, ingest_table, outcomes_json, returns_table
 from fupin_cli.store.roster_file import load_roster
 
 
@@ -62,12 +61,9 @@ def ingest_command(
         typer.echo(to_json(outcomes_json(outcomes, skipped, dry_run)))
     else:
         out.print(ingest_table(outcomes))
-        for outcome in outcomes:
-            for finding in outcome.errors:
-                err.print(f"[red]✗[/] {escape(finding.where())}：{escape(finding.message)}")
-            if outcome.status == "duplicate":  # a re-sent file whose --received differs (returns retime)
-                for finding in outcome.warnings:
-                    err.print(f"[yellow]⚠[/] {escape(finding.where())}：{escape(finding.message)}", soft_wrap=True)
+        # ✗ what refused a file; ⚠ each warning, of a file taken or already there (a --received that differs)
+        for line in finding_lines(outcomes):
+            err.print(line, soft_wrap=True)
         err.print(ingest_summary(outcomes, skipped, dry_run))
     if any(o.status == "rejected" for o in outcomes):
         raise typer.Exit(1)

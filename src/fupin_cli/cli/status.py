@@ -48,7 +48,7 @@ def status_command(
 
     data = load(ctx, as_of, town)
     result = compute_status(data.roster, data.templates, data.campaign, data.returns, data.as_of,
-                            None if data.town is None else data.town.unit_id)
+                            None if data.town is None else data.town.unit_id, refused=data.refused)
     if fmt is Format.json:
         typer.echo(to_json(result.to_dict()))
     elif fmt is Format.csv:

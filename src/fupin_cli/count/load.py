@@ -13,7 +13,7 @@ from fupin_cli.model.record import Return
 from fupin_cli.model.roster import Roster, Unit, require_town
 from fupin_cli.model.templates import Template
 from fupin_cli.model.workspace import Campaign, Workspace
-from fupin_cli.store.archive import iter_returns
+from fupin_cli.store.archive import Refusal, iter_returns, load_refusals
 from fupin_cli.store.roster_file import load_roster
 
 
@@ -27,6 +27,7 @@ class Loaded:
     returns: Iterable[Return]
     as_of: dt.date
     town: Unit | None = None
+    refused: tuple[Refusal, ...] = ()  # files refused at ingest that named their unit and round
 
     @property
     def campaign(self) -> Campaign:
@@ -49,11 +50,12 @@ def load(workspace: Workspace, as_of: str | None, town: str | None = None) -> Lo
     found = require_town(roster, town) if town is not None else None
     unit_ids = {u.unit_id for u in town_units(roster, found)} if found is not None else None
     return Loaded(workspace, roster, workspace.templates(), iter_returns(workspace.root, unit_ids),
-                  parse_as_of(as_of, workspace.campaign), found)
+                  parse_as_of(as_of, workspace.campaign), found, tuple(load_refusals(workspace.root, unit_ids)))
 
 
 def load_district(workspace: Workspace, as_of: str | None, town: str | None) -> tuple[Loaded, DistrictStatus]:
     """The district's status as of the date, or just one town's when `town` is given."""
     data = load(workspace, as_of, town)
     towns = None if data.town is None else [data.town]
-    return data, district_status(data.roster, data.templates, data.campaign, data.returns, data.as_of, towns)
+    return data, district_status(data.roster, data.templates, data.campaign, data.returns, data.as_of, towns,
+                                 refused=data.refused)

@@ -15,6 +15,11 @@ from fupin_cli.model.workspace import Campaign
 # The texts sent by SMS or chat; {who} is 姓名同志 for a person, the unit (and its head) for an organisation.
 REMIND_PENDING = "【催报】{who}：请于{deadline}前报送《{title}》第{round}次落实情况。{office}"
 REMIND_MISSING = "【催报】{who}：《{title}》第{round}次落实情况应于{deadline}前报送，至今未收到，请尽快报送。{office}"
+# A file sent for the round was refused at ingest: say so, and why, instead of "not received".
+REMIND_REFUSED_MISSING = ("【催报】{who}：《{title}》第{round}次落实情况{received}已收到但拒收（{reason}），"
+                          "请按原表重新填报，尽快报送。{office}")
+REMIND_REFUSED_PENDING = ("【催报】{who}：《{title}》第{round}次落实情况{received}已收到但拒收（{reason}），"
+                          "请按原表重新填报，于{deadline}前报送。{office}")
 # Pending rounds are chased when their deadline is at most this many days after the as-of date.
 HORIZON_DAYS = 2
 ORGANISATIONS = (Role.town, Role.aid_unit)
@@ -62,25 +67,38 @@ def addressee(unit: Unit) -> str:
 
 
 def compute_reminders(district: DistrictStatus, campaign: Campaign, horizon_days: int = HORIZON_DAYS) -> list[Reminder]:
-    """Missing rounds and rounds due within `horizon_days` of the as-of date: overdue first, oldest first."""
+    """Missing rounds and rounds due within `horizon_days` of the as-of date: overdue first, oldest first.
+
+    A round whose file was refused at ingest is chased whatever its deadline: its sender thinks it is done.
+    """
     last_day = district.as_of + dt.timedelta(days=horizon_days)
     office = office_name(campaign)
     found: list[tuple[tuple, Reminder]] = []
     for town_rank, town in enumerate(district.towns):
         for unit_rank, us in enumerate(town.units):
             for r in us.rounds:
-                due_soon = r.status is Status.pending and r.day <= last_day
+                due_soon = r.status is Status.pending and (r.day <= last_day or r.refused is not None)
                 if r.status is not Status.missing and not due_soon:
                     continue
-                text = REMIND_MISSING if r.status is Status.missing else REMIND_PENDING
-                message = text.format(who=addressee(us.unit), deadline=month_day(r.day), title=us.template.title,
-                                      round=r.number, office=office)
+                message = _message(r, us.unit, us.template.title, office)
                 key = (r.status is not Status.missing, r.day, town_rank, unit_rank, r.number)
                 # Never offer a number Excel turned into 1.35778E+10: no number rather than a wrong one.
                 unit = us.unit if usable_phone(us.unit.phone) == us.unit.phone else replace(us.unit, phone="")
                 found.append((key, Reminder(unit, us.template.title, r, message)))
     found.sort(key=lambda kv: kv[0])
     return [rem for _, rem in found]
+
+
+def _message(r: RoundStatus, unit: Unit, title: str, office: str) -> str:
+    """The text to send for one round: not received, due soon, or received and refused (and why)."""
+    missing = r.status is Status.missing
+    fields = {"who": addressee(unit), "deadline": month_day(r.day), "title": title, "round": r.number,
+              "office": office}
+    if r.refused is None:
+        return (REMIND_MISSING if missing else REMIND_PENDING).format(**fields)
+    when = r.refused.received_at.astimezone(r.deadline.tzinfo)
+    return (REMIND_REFUSED_MISSING if missing else REMIND_REFUSED_PENDING).format(
+        **fields, received=f"{month_day(when.date())} {when:%H:%M}", reason=r.refused.reason)
 
 
 def mark_reminded(reminders: list[Reminder], history: Mapping[tuple[str, int], object]) -> list[Reminder]:

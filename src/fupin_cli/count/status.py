@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from fupin_cli.model.deadlines import Round, end_of_day, month_day, rounds_for
 from fupin_cli.model.glossary import Role, Status
-from fupin_cli.model.problems import Problem, make_problem
+from fupin_cli.model.problems import Problem, make_problem, message_for
 from fupin_cli.model.record import Answer, Return
 from fupin_cli.model.roles import REPORTING_ROLES
 from fupin_cli.model.roster import Roster, Unit, require_town
 from fupin_cli.model.templates import Template, checklists_for
 from fupin_cli.model.workspace import Campaign
+from fupin_cli.store.archive import Refusal
 
 # Ingest's own date-after-deadline warning says what done_late says; status keeps only done_late.
 _REDUNDANT_FINDINGS = frozenset({"date-after-deadline"})
@@ -29,16 +30,21 @@ class RoundStatus:
     status: Status
     received_at: dt.datetime | None = None
     return_id: str = ""
+    refused: Refusal | None = None  # a file sent for this round and refused at ingest (no return counts yet)
 
     def to_dict(self) -> dict:
-        """The round as in `status --format json`."""
-        return {
+        """The round as in `status --format json` (with `refused` when a file for it was refused)."""
+        data = {
             "round": self.number,
             "deadline": self.day.isoformat(),
             "status": self.status.value,
             "received_at": self.received_at.isoformat() if self.received_at else None,
             "return_id": self.return_id or None,
         }
+        if self.refused is not None:
+            data["refused"] = {"received_at": self.refused.received_at.isoformat(), "file": self.refused.source_name,
+                               "reason": self.refused.reason}
+        return data
 
 
 @dataclass(frozen=True)
@@ -368,7 +374,7 @@ def unit_problems(us: UnitStatus, cutoff: dt.datetime) -> list[Problem]:
     for r in us.rounds:
         if r.status is Status.missing:
             found.append(make_problem("round-missing", round=r.number, deadline=month_day(r.day))
-                         .about(unit, r.number, r.day, template_id=tid))
+                         .about(unit, r.number, r.day, template_id=tid, message=_refused_text(r)))
         elif r.status is Status.late and r.received_at is not None:
             received = r.received_at.astimezone(r.deadline.tzinfo)
             found.append(make_problem("round-late", round=r.number, deadline=month_day(r.day),
@@ -406,6 +412,38 @@ def unit_problems(us: UnitStatus, cutoff: dt.datetime) -> list[Problem]:
     return found
 
 
+def _refused_text(r: RoundStatus) -> str | None:
+    """A missing round's message when a file for it came and was refused (None: the plain 未报 message)."""
+    if r.refused is None:
+        return None
+    when = r.refused.received_at.astimezone(r.deadline.tzinfo)
+    return message_for("round-refused", round=r.number, deadline=month_day(r.day),
+                       received=f"{month_day(when.date())} {when:%H:%M}", reason=r.refused.reason)
+
+
+RefusedRounds = dict[tuple[str, str, int], Refusal]
+
+
+def refused_rounds(refused: Iterable[Refusal], cutoff: dt.datetime) -> RefusedRounds:
+    """(checklist, unit, round) → the latest file refused for it by the cutoff."""
+    found: RefusedRounds = {}
+    for refusal in refused:
+        key = (refusal.template_id, refusal.unit_id, refusal.round)
+        if refusal.received_at <= cutoff and (key not in found or refusal.received_at >= found[key].received_at):
+            found[key] = refusal
+    return found
+
+
+def _mark_refused(us: UnitStatus, refused: RefusedRounds) -> UnitStatus:
+    """The unit's rounds that no return counts for yet, each with the file refused for it (if any)."""
+    if not refused:
+        return us
+    rounds = tuple(
+        replace(r, refused=refused.get((us.template.id, us.unit.unit_id, r.number)))
+        if r.status in (Status.missing, Status.pending) else r for r in us.rounds)
+    return replace(us, rounds=rounds)
+
+
 def sort_problems(problems: Iterable[Problem], unit_order: dict[str, int]) -> list[Problem]:
     """Most urgent first (the table's rank: missing, late, tasks open, done late, warnings), oldest deadline first."""
     far = dt.date.max
@@ -414,14 +452,20 @@ def sort_problems(problems: Iterable[Problem], unit_order: dict[str, int]) -> li
 
 
 def town_status(roster: Roster, templates: dict[str, Template], campaign: Campaign, returns: Iterable[Return],
-                as_of: dt.date, town: Unit, *, _prepared: tuple | None = None) -> TownStatus:
-    """The status of one town as of the end of day `as_of` in the campaign's time zone."""
+                as_of: dt.date, town: Unit, *, refused: Iterable[Refusal] = (), _prepared: tuple | None = None,
+                _refused: RefusedRounds | None = None) -> TownStatus:
+    """The status of one town as of the end of day `as_of` in the campaign's time zone.
+
+    `refused` are the files refused at ingest that named their unit and round: a round still without a
+    return says a file came for it and why it was refused.
+    """
     cutoff = end_of_day(as_of, campaign)
     plan, current = _prepared or (role_rounds(templates, campaign), current_returns(returns, cutoff))
+    refusals = _refused if _refused is not None else refused_rounds(refused, cutoff)
     units: list[UnitStatus] = []
     for unit in town_units(roster, town):
         for template, rounds in plan.get(unit.role, ()):
-            units.append(unit_status(unit, template, rounds, current, cutoff))
+            units.append(_mark_refused(unit_status(unit, template, rounds, current, cutoff), refusals))
     problems: list[Problem] = []
     for us in units:
         problems.extend(unit_problems(us, cutoff))
@@ -487,18 +531,21 @@ def _village_status(r: RoundStatus, reported: int, total: int, cutoff: dt.dateti
 
 
 def compute_status(roster: Roster, templates: dict[str, Template], campaign: Campaign, returns: Iterable[Return],
-                   as_of: dt.date, town: str | None = None) -> TownStatus | DistrictStatus:
+                   as_of: dt.date, town: str | None = None, *,
+                   refused: Iterable[Refusal] = ()) -> TownStatus | DistrictStatus:
     """`fupin status`: one town's status when `town` is given, else the district's, as of end of day `as_of`."""
     if town is not None:
-        return town_status(roster, templates, campaign, returns, as_of, require_town(roster, town))
-    return district_status(roster, templates, campaign, returns, as_of)
+        return town_status(roster, templates, campaign, returns, as_of, require_town(roster, town), refused=refused)
+    return district_status(roster, templates, campaign, returns, as_of, refused=refused)
 
 
 def district_status(roster: Roster, templates: dict[str, Template], campaign: Campaign, returns: Iterable[Return],
-                    as_of: dt.date, towns: Iterable[Unit] | None = None) -> DistrictStatus:
+                    as_of: dt.date, towns: Iterable[Unit] | None = None, *,
+                    refused: Iterable[Refusal] = ()) -> DistrictStatus:
     """Every town's status (or the towns given) and the district totals."""
     cutoff = end_of_day(as_of, campaign)
     prepared = (role_rounds(templates, campaign), current_returns(returns, cutoff))
-    done = tuple(town_status(roster, templates, campaign, (), as_of, t, _prepared=prepared)
+    refusals = refused_rounds(refused, cutoff)
+    done = tuple(town_status(roster, templates, campaign, (), as_of, t, _prepared=prepared, _refused=refusals)
                  for t in (roster.of(Role.town) if towns is None else towns))
     return DistrictStatus(as_of, done, sum((t.counts for t in done), Counts()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import difflib
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
@@ -19,14 +20,21 @@ from fupin_cli.forms.identity import (
 )
 from fupin_cli.intake.normalize import match_text, normalize_date, normalize_done, normalize_text
 from fupin_cli.intake.readers import RawSheet, UnreadableFile, read_file
-from fupin_cli.model.deadlines import Round, infer_round, rounds_for
+from fupin_cli.model.deadlines import Round, infer_round, month_day, rounds_for
 from fupin_cli.model.problems import Problem, errno_text, make_problem
 from fupin_cli.model.record import Answer, Return
 from fupin_cli.model.roster import Roster, Unit, name_key
-from fupin_cli.model.templates import Template
+from fupin_cli.model.templates import Task, Template
 from fupin_cli.model.text import cell_text, restore
 from fupin_cli.model.workspace import Campaign
-from fupin_cli.store.archive import Refusal, return_id_for, stored_file_name
+from fupin_cli.store.archive import (
+    Refusal,
+    StoreWriter,
+    has_record,
+    iter_returns,
+    return_id_for,
+    stored_file_name,
+)
 
 
 @dataclass(frozen=True)
@@ -308,52 +316,138 @@ def match_unit(roster: Roster, template: Template, name: str) -> list[Unit]:
 
 
 def ingest_bytes(path: Path, data: bytes, ctx: IngestContext, sha256: str | None = None) -> IngestOutcome:
-    """Check one returned file and build its record; nothing is written here."""
+    """Check one returned file and build its record (of its first checklist); nothing is written here."""
+    return ingest_workbook(path, data, ctx, sha256)[0]
+
+
+def ingest_workbook(path: Path, data: bytes, ctx: IngestContext, sha256: str | None = None) -> list[IngestOutcome]:
+    """Check one returned file and build a record for every checklist in it (one per sheet); nothing is written.
+
+    Sheets that look like a checklist but cannot be read as one are refused one by one, by name.
+    """
     sha = sha256 or hashlib.sha256(data).hexdigest()
-    source = str(path)
-    found = _Located(source)
     try:
         sheets = read_file(path, data)
     except UnreadableFile as exc:
+        found = _Located(str(path))
         found.add(exc.code, **exc.context)
-        return IngestOutcome(path, "rejected", findings=found.items, sha256=sha)
-    identity, code = find_identity(sheets)
-    template, sheet, how = recognise(sheets, ctx.templates, identity)
-    if template is not None and sheet is None:
-        for label in missing_columns(sheets, template) or [template.column("done").label]:  # type: ignore[union-attr]
+        return [IngestOutcome(path, "rejected", findings=found.items, sha256=sha)]
+    identity, _code = find_identity(sheets)
+    forms, odd = find_forms(sheets, ctx.templates, identity)
+    if not forms:
+        own = ctx.templates.get(identity.template_id) if identity is not None else None
+        return [_unreadable_form(path, sha, sheets, own or next((t for _s, t in odd if t is not None), None))]
+    _give_identity(forms, identity, ctx.roster)
+    outcomes = [_ingest_form(path, data, sha, form, ctx, first=i == 0) for i, form in enumerate(forms)]
+    outcomes += [_unreadable_form(path, sha, [sheet], template, sheet.name) for sheet, template in odd]
+    return outcomes
+
+
+def _unreadable_form(path: Path, sha: str, sheets: list[RawSheet], template: Template | None,
+                     sheet: str = "") -> IngestOutcome:
+    """A file (or sheet) refused as no checklist: its table header gone, or recognised as none."""
+    found = _Located(str(path))
+    found.sheet = sheet
+    if template is not None:
+        for label in missing_columns(sheets, template) or [_label(template, "done")]:
             found.add("column-missing", column=label)
-        return IngestOutcome(path, "rejected", findings=found.items, sha256=sha)
-    if template is None or sheet is None:
+    else:
         found.add("unknown-template")
-        return IngestOutcome(path, "rejected", findings=found.items, sha256=sha)
+    return IngestOutcome(path, "rejected", findings=found.items, sha256=sha, sheet=sheet)
+
+
+def _ingest_form(path: Path, data: bytes, sha: str, form: SheetForm, ctx: IngestContext,
+                 first: bool) -> IngestOutcome:
+    """Check one checklist of a file (one sheet) and build its record."""
+    sheet, template = form.sheet, form.template
+    found = _Located(str(path))
     found.sheet = sheet.name
     _check_cells(sheet, found)
     table_row, columns = find_table(sheet, template)  # type: ignore[misc]
     header = read_header(sheet, template, table_row)
-    unit = _resolve_unit(ctx, template, identity if how == "identity" else None, code, header, found)
+    unit = _resolve_unit(ctx, template, form.identity, sheet_code(sheet), header, found)
     answers = _read_answers(sheet, template, table_row, columns, ctx.campaign.year, found)
+    _check_blank(answers, template, table_row, found)
+    number, basis, rounds = assign_round(ctx, template, form.identity, header, found)
+    outcome = IngestOutcome(path, "rejected", findings=found.items, sha256=sha, sheet=sheet.name,
+                            round_basis=basis)
+    if found.failed or unit is None or number is None:
+        outcome.refusal = _refusal(unit, template, number, outcome, ctx)
+        return outcome
+    _check_answers(answers, template, rounds[number - 1], ctx, found)
+    _check_header(header, template, found)
+    # A later sheet is a later return of the batch: its own id, and (for a tie) a moment after the sheets before.
+    ingested = ctx.ingested_at + dt.timedelta(microseconds=form.number - 1) if ctx.ingested_at else None
+    outcome.status = "accepted"
+    outcome.record = Return(
+        return_id=return_id_for(sha, 0 if first else form.number), role=template.role.value,
+        unit_id=unit.unit_id, name=unit.name, town=unit.town, village=unit.village, template_id=template.id,
+        template_version=template.version, round=number, received_at=ctx.received_at, sha256=sha,
+        source_name=path.name, stored_name=stored_file_name(sha, path.suffix), size=len(data),
+        answers=tuple(answers), findings=tuple(f for f in found.items if f.severity == "warning"),
+        header=_header_record(header, ctx.campaign.year), recognised_by=form.how, ingested_at=ingested,
+    )
+    return outcome
+
+
+def _check_blank(answers: list[Answer], template: Template, table_row: int, found: _Located) -> None:
+    """Refuse a form whose every answer cell is empty (the blank form sent back)."""
     if answers and not found.failed and all(a.done is None and not a.raw_done and not a.raw_date and not a.note
                                             for a in answers):
         found.add("form-blank", row=table_row + 2, column=_label(template, "done"))
-    if found.failed or unit is None:
-        return IngestOutcome(path, "rejected", findings=found.items, sha256=sha)
+
+
+def assign_round(ctx: IngestContext, template: Template, identity: FormIdentity | None,
+                 header: dict[str, tuple[str, int, int]], found: _Located) -> tuple[int | None, str, list[Round]]:
+    """The round of a return and what it was taken from, with the template's rounds.
+
+    --round, else the form's identity, else the 时间 written in the header (the round whose deadline is the
+    first on or after it), else the received time. A round the checklist does not have is an error.
+    """
     rounds = rounds_for(template, ctx.campaign)
-    number = ctx.round or (identity.round if identity and how == "identity" else None) or infer_round(
-        rounds, ctx.received_at)
-    if not 1 <= number <= len(rounds):
+    written = _written_day(header, ctx)
+    if ctx.round:
+        number, basis = ctx.round, "option"
+    elif identity is not None and identity.round:
+        number, basis = identity.round, "identity"
+    elif written is not None:
+        start = dt.datetime.combine(written, dt.time(), tzinfo=ctx.campaign.tz)
+        number, basis = infer_round(rounds, start), "header"
+    else:
+        number, basis = infer_round(rounds, ctx.received_at), "received"
+    if 1 <= number <= len(rounds):
+        return number, basis, rounds
+    if not found.failed:
         found.add("round-out-of-range", value=number, count=len(rounds), template=template.title)
-        return IngestOutcome(path, "rejected", findings=found.items, sha256=sha)
-    _check_answers(answers, template, rounds[number - 1], ctx, found)
-    _check_header(header, template, found)
-    record = Return(
-        return_id=return_id_for(sha), role=template.role.value, unit_id=unit.unit_id, name=unit.name,
-        town=unit.town, village=unit.village, template_id=template.id, template_version=template.version,
-        round=number, received_at=ctx.received_at, sha256=sha, source_name=path.name,
-        stored_name=stored_file_name(sha, path.suffix), size=len(data), answers=tuple(answers),
-        findings=tuple(f for f in found.items if f.severity == "warning"),
-        header=_header_record(header, ctx.campaign.year), recognised_by=how, ingested_at=ctx.ingested_at,
-    )
-    return IngestOutcome(path, "accepted", record=record, findings=found.items, sha256=sha)
+    return None, basis, rounds
+
+
+def _written_day(header: dict[str, tuple[str, int, int]], ctx: IngestContext) -> dt.date | None:
+    """The header's 时间 as a day of the campaign year, when it reads as one not after the file was received."""
+    text = header.get("date", ("",))[0]
+    if not text:
+        return None
+    day, _raw, ok = normalize_date(text, ctx.campaign.year)
+    received = ctx.received_at.astimezone(ctx.campaign.tz).date()
+    if not ok or day is None or day.year != ctx.campaign.year or day > received:
+        return None
+    return day
+
+
+def _refusal(unit: Unit | None, template: Template, number: int | None, outcome: IngestOutcome,
+             ctx: IngestContext) -> Refusal | None:
+    """What a refused file is kept as when it still says whose return and which round it was."""
+    if unit is None or number is None:
+        return None
+    reasons = list(dict.fromkeys(_short_reason(f.message) for f in outcome.errors))
+    return Refusal(unit.unit_id, template.id, number, ctx.received_at, "、".join(reasons[:3]),
+                   outcome.path.name, outcome.sha256, outcome.sheet, tuple(f.code for f in outcome.errors),
+                   ctx.ingested_at)
+
+
+def _short_reason(message: str) -> str:
+    """The first clause of a message (`缺少第 3 项任务：…；请勿…` → `缺少第 3 项任务`), for a one-line reason."""
+    return message.split("；", 1)[0].split("：", 1)[0]
 
 
 # Excel keeps 15 significant digits: an 18-digit ID typed as a number arrives as 4.50102199001011e17,
@@ -398,13 +492,22 @@ def _header_record(header: dict[str, tuple[str, int, int]], year: int) -> dict[s
 def _resolve_unit(ctx: IngestContext, template: Template, identity: FormIdentity | None,
                   code: tuple[int, str, str] | None, header: dict[str, tuple[str, int, int]],
                   found: _Located) -> Unit | None:
+    """Whose return it is: the identity (checked against the written name), --unit, a typed code, the name."""
     by_id, role_ids = _unit_index(ctx.roster)
     role_units = role_ids.get(template.role, frozenset())
-    if identity is not None and ctx.unit_id and ctx.unit_id != identity.unit_id:
-        # --unit settles returns fupin cannot tell apart; it never re-labels one that says whose it is.
-        found.add("unit-conflict", value=ctx.unit_id, identity=identity.unit_id)
-        return None
-    if ctx.unit_id and identity is None:
+    if identity is not None:  # written by fupin: trusted, but it must be this campaign's and name a unit
+        if _other_campaign(identity, ctx.campaign, by_id):
+            found.add("form-other-campaign", campaign=identity.campaign or f"{identity.year} 年",
+                      current=ctx.campaign.name)
+            return None
+        owner = by_id.get(identity.unit_id)
+        if owner is not None and owner.unit_id in role_units:
+            return _check_signer(ctx, template, owner, header, found)
+        if not ctx.unit_id:
+            found.add("identity-mismatch", value=identity.unit_id)
+            return None
+        # The identity names no one of this roster: --unit says whose it is (there is no one to re-label).
+    if ctx.unit_id:
         unit = by_id.get(ctx.unit_id)
         if unit is None:
             found.add("unit-not-in-roster", value=ctx.unit_id)
@@ -413,12 +516,6 @@ def _resolve_unit(ctx: IngestContext, template: Template, identity: FormIdentity
             found.add("unit-wrong-role", value=ctx.unit_id, role=unit.role.label, template=template.title)
             return None
         return unit
-    if identity is not None:  # written by fupin: trusted, and a unit it names must exist
-        unit = by_id.get(identity.unit_id)
-        if unit is not None and unit.unit_id in role_units:
-            return unit
-        found.add("identity-mismatch", value=identity.unit_id)
-        return None
     if code is not None:  # a form code, perhaps typed by hand: used when it names a unit of this checklist
         unit = by_id.get(code[1])
         if unit is not None and unit.unit_id in role_units:
@@ -434,69 +531,156 @@ def _resolve_unit(ctx: IngestContext, template: Template, identity: FormIdentity
     return None
 
 
+def _other_campaign(identity: FormIdentity, campaign: Campaign, by_id: dict[str, Unit]) -> bool:
+    """True when the form was made for another campaign: another year, or another name and a unit not here."""
+    if identity.year != campaign.year:
+        return True
+    return bool(identity.campaign) and identity.campaign != campaign.name and identity.unit_id not in by_id
+
+
+def _check_signer(ctx: IngestContext, template: Template, owner: Unit, header: dict[str, tuple[str, int, int]],
+                  found: _Located) -> Unit | None:
+    """The identity's unit, unless the visible 签名/单位 names another roster entry (a colleague's copy).
+
+    Then the file is refused naming both, until --unit says which of the two it is; --unit never re-labels
+    a form to anyone else. A written name that matches no one is a warning.
+    """
+    name, row, col = header.get("unit", ("", None, None))
+    named = match_unit(ctx.roster, template, name) if name else []
+    if ctx.unit_id and ctx.unit_id != owner.unit_id:
+        # --unit settles returns fupin cannot tell apart; it never re-labels one that says whose it is.
+        chosen = next((u for u in named if u.unit_id == ctx.unit_id), None)
+        if chosen is None:
+            found.add("unit-conflict", value=ctx.unit_id, identity=owner.unit_id)
+        return chosen
+    label = _header_label(template, "unit")
+    if named and all(u.unit_id != owner.unit_id for u in named) and ctx.unit_id != owner.unit_id:
+        found.add("signer-conflict", row=row, col=col, value=name, owner=owner.name, owner_id=owner.unit_id,
+                  label=label, named="、".join(u.unit_id for u in named))
+        return None
+    if name and not named:
+        found.add("signer-unknown", row=row, col=col, value=name, label=label, owner=owner.name,
+                  owner_id=owner.unit_id)
+    return owner
+
+
+def _header_label(template: Template, fld: str) -> str:
+    spec = template.header(fld)
+    return spec.label if spec else fld
+
+
 def _read_answers(sheet: RawSheet, template: Template, table_row: int, columns: dict[str, int],
                   year: int, found: _Located) -> list[Answer]:
     """Match the task rows against the template in order and read each row's answer cells."""
     text_col = columns["text"]
+    rows = _task_rows(sheet, table_row, text_col)
+    seen, order = _match_tasks(rows, template, text_col, found)
+    if not found.failed:
+        _check_task_order(seen, order, template, text_col, found)
+    return [_read_answer(task, *seen[i], columns, template, year, found)
+            for i, task in enumerate(template.tasks) if i in seen]
+
+
+def _task_rows(sheet: RawSheet, table_row: int, text_col: int) -> list[tuple[int, list[object]]]:
+    """The rows below the table header that hold a task text, up to the 注 line that closes the table."""
     rows: list[tuple[int, list[object]]] = []
     for r in range(table_row + 1, len(sheet.rows)):
         row = sheet.rows[r]
         text = cell_text(row[text_col]) if text_col < len(row) else ""
         lead = next((t for t in (cell_text(c) for c in row) if t), "")
         if lead.startswith("注") and (not text or text.startswith("注")):
-            break  # the 注 line closes the table
+            break
         if text:
             rows.append((r, row))
-    expected = [match_text(t.text) for t in template.tasks]
-    positions = {key: i for i, key in enumerate(expected)}
+    return rows
+
+
+def _match_tasks(rows: list[tuple[int, list[object]]], template: Template, text_col: int,
+                 found: _Located) -> tuple[dict[int, tuple[int, list[object]]], list[int]]:
+    """Each task's row by its official text (task index → row), and the task indexes in the order of the rows.
+
+    A row whose text is not an official one is named: changed (saying which task it was) or added.
+    """
+    positions = {match_text(t.text): i for i, t in enumerate(template.tasks)}
     seen: dict[int, tuple[int, list[object]]] = {}
     order: list[int] = []
-    for r, row in rows:
-        key = match_text(cell_text(row[text_col]))
-        index = positions.get(key)
+    strays: list[tuple[int, int, str]] = []
+    for position, (r, row) in enumerate(rows):
+        text = cell_text(row[text_col])
+        index = positions.get(match_text(text))
         if index is None or index in seen:
-            if len(rows) == len(expected) and len(order) < len(expected):
-                number = len(order) + 1
-                found.add("task-text-changed", row=r + 1, col=text_col, value=cell_text(row[text_col])[:40],
-                          number=number)
-                order.append(len(order))
-            else:
-                found.add("task-added", row=r + 1, col=text_col, value=cell_text(row[text_col])[:40])
+            strays.append((position, r, text))
             continue
         seen[index] = (r, row)
         order.append(index)
-    if not found.failed:
-        for i, task in enumerate(template.tasks):
-            if i not in seen:
-                found.add("task-missing", number=task.number, text=task.text[:30] + "…")
-        if order != sorted(order):
-            for pos, index in enumerate(order):
-                if index != sorted(order)[pos]:
-                    r = seen[index][0]
-                    found.add("task-reordered", row=r + 1, col=text_col, number=template.tasks[index].number)
-                    break
-    answers = []
+    free = [i for i in range(len(template.tasks)) if i not in seen]
+    for position, r, text in strays:
+        if len(rows) == len(template.tasks):  # as many rows as tasks: the row in the task's place was changed
+            number: int | None = position + 1
+        else:
+            index = _closest_task(text, template, free)
+            number = None if index is None else template.tasks[index].number
+            if index is not None:
+                free.remove(index)
+        if number is None:
+            found.add("task-added", row=r + 1, col=text_col, value=text[:40])
+        else:
+            found.add("task-text-changed", row=r + 1, col=text_col, value=text[:40], number=number)
+    return seen, order
+
+
+def _closest_task(text: str, template: Template, free: list[int]) -> int | None:
+    """The task (among `free`) whose official text a changed row was most likely made from, if any.
+
+    A shortened or partly retyped text is mostly pieces of the official one: the share of the row's text in
+    common runs of 4 or more characters decides (at least 60%).
+    """
+    key = match_text(text)
+    best, best_share = None, 0.0
+    for index in free:
+        official = match_text(template.tasks[index].text)
+        if len(key) >= 4 and (key in official or official in key):
+            share = 1.0
+        else:
+            blocks = difflib.SequenceMatcher(None, key, official, autojunk=False).get_matching_blocks()
+            share = sum(b.size for b in blocks if b.size >= 4) / max(len(key), 1)
+        if share > best_share:
+            best, best_share = index, share
+    return best if best_share >= 0.6 else None
+
+
+def _check_task_order(seen: dict[int, tuple[int, list[object]]], order: list[int], template: Template,
+                      text_col: int, found: _Located) -> None:
+    """Refuse a table with a task row deleted or moved."""
     for i, task in enumerate(template.tasks):
         if i not in seen:
-            continue
-        r, row = seen[i]
+            found.add("task-missing", number=task.number, text=task.text[:30] + "…")
+    expected = sorted(order)
+    for index, want in zip(order, expected, strict=True):
+        if index != want:
+            found.add("task-reordered", row=seen[index][0] + 1, col=text_col, number=template.tasks[index].number)
+            break
 
-        def cell(fld: str, row: list[object] = row) -> object:
-            col = columns.get(fld)
-            return row[col] if col is not None and col < len(row) else None
 
-        done, raw_done, ok_done = normalize_done(cell("done"))
-        if not ok_done:
-            found.add("unknown-done-value", row=r + 1, col=columns["done"], value=raw_done)
-        done_on, raw_date = None, ""
-        if "done_on" in columns:
-            done_on, raw_date, ok_date = normalize_date(cell("done_on"), year)
-            if not ok_date:
-                found.add("bad-date", row=r + 1, col=columns["done_on"], column=_label(template, "done_on"),
-                          value=raw_date)
-        note = normalize_text(cell("note")) if "note" in columns else ""
-        answers.append(Answer(task.id, done, done_on, raw_done, raw_date, note, r + 1))
-    return answers
+def _read_answer(task: Task, r: int, row: list[object], columns: dict[str, int], template: Template, year: int,
+                 found: _Located) -> Answer:
+    """One task row's 是否完成, 完成时间 and 落实情况, normalised, with a warning for what cannot be read."""
+
+    def cell(fld: str) -> object:
+        col = columns.get(fld)
+        return row[col] if col is not None and col < len(row) else None
+
+    done, raw_done, ok_done = normalize_done(cell("done"))
+    if not ok_done:
+        found.add("unknown-done-value", row=r + 1, col=columns["done"], value=raw_done)
+    done_on, raw_date = None, ""
+    if "done_on" in columns:
+        done_on, raw_date, ok_date = normalize_date(cell("done_on"), year)
+        if not ok_date:
+            found.add("bad-date", row=r + 1, col=columns["done_on"], column=_label(template, "done_on"),
+                      value=raw_date)
+    note = normalize_text(cell("note")) if "note" in columns else ""
+    return Answer(task.id, done, done_on, raw_done, raw_date, note, r + 1)
 
 
 def _label(template: Template, fld: str) -> str:
@@ -527,10 +711,11 @@ def _check_answers(answers: list[Answer], template: Template, current: Round, ct
 
 
 def _check_header(header: dict[str, tuple[str, int, int]], template: Template, found: _Located) -> None:
-    unit_field = template.header("unit")
-    if unit_field and not header.get("unit", ("",))[0]:
-        row = header.get("unit", ("", None, None))[1]
-        found.add("missing-signature", row=row, column=unit_field.label)
+    """Warn about a blank 签名/姓名/单位, 负责人 or 时间 in the header."""
+    for fld in ("unit", "head"):
+        spec = template.header(fld)
+        if spec and not header.get(fld, ("",))[0]:
+            found.add("missing-signature", row=header.get(fld, ("", None, None))[1], column=spec.label)
     date_field = template.header("date")
     if date_field and not header.get("date", ("",))[0]:
         found.add("missing-date", row=header.get("date", ("", None, None))[1], column=date_field.label)
@@ -575,17 +760,20 @@ def ingest_files(root: Path, files: list[Path], ctx: IngestContext, dry_run: boo
     With `keep_answers=False` an outcome's record drops its answers once stored, so memory stays flat
     over a batch of thousands (the answers are in the store).
     """
-    from fupin_cli.store.archive import StoreWriter, has_return, stored_summary
+    from fupin_cli.store.archive import StoreWriter, add_refusals, has_return, stored_summary
     from fupin_cli.store.lock import store_lock
     from fupin_cli.store.retime import received_differs
 
     outcomes: list[IngestOutcome] = []
     seen: set[str] = set()
+    refused: list[Refusal] = []  # kept for status and remind when the batch ends (or stops)
+    stamps = _batch_stamps(files, ctx)
     with contextlib.ExitStack() as stack:
         writer = None
         if not dry_run:
             stack.enter_context(store_lock(root))
             writer = stack.enter_context(StoreWriter(root))
+            stack.callback(add_refusals, root, refused)
         for path in files:
             try:
                 data = path.read_bytes()
@@ -604,16 +792,130 @@ def ingest_files(root: Path, files: list[Path], ctx: IngestContext, dry_run: boo
                 outcomes.append(IngestOutcome(path, "duplicate", record=stored, sha256=sha, findings=differs))
                 _tick(progress)
                 continue
-            outcome = ingest_bytes(path, data, ctx, sha256=sha)
-            if outcome.status == "accepted" and outcome.record is not None:
-                seen.add(sha)
-                if writer is not None:
-                    writer.add(outcome.record, data)
-                if not keep_answers:
-                    outcome.record = replace(outcome.record, answers=())
-            outcomes.append(outcome)
+            for outcome in ingest_workbook(path, data, replace(ctx, ingested_at=stamps.get(path)), sha256=sha):
+                _keep(root, outcome, data, writer, seen, refused, keep_answers)
+                outcomes.append(outcome)
             _tick(progress)
+    _batch_warnings(root, outcomes, ctx)
     return outcomes
+
+
+def _keep(root: Path, outcome: IngestOutcome, data: bytes, writer: StoreWriter | None, seen: set[str],
+          refused: list[Refusal], keep_answers: bool) -> None:
+    """Store an accepted return whole (a sheet already stored is a duplicate); note a refusal to keep."""
+    record = outcome.record
+    if outcome.status != "accepted" or record is None:
+        if outcome.refusal is not None:
+            refused.append(outcome.refusal)
+        return
+    if record.return_id in seen or has_record(root, record.return_id):
+        outcome.status = "duplicate"  # a later sheet of a workbook received before
+        return
+    seen.update((record.return_id, record.sha256))
+    if writer is not None:
+        writer.add(record, data)
+    if not keep_answers:
+        outcome.record = replace(record, answers=())
+
+
+_CORRECTED = re.compile(r"更正|修改|修正|最新")
+
+
+def _batch_stamps(files: list[Path], ctx: IngestContext) -> dict[Path, dt.datetime]:
+    """When each file of a batch counts as ingested: the batch's moment, spaced so that of two files for one
+    unit and round the preferred one is the later — a name saying 更正/修改/最新, else the later modification."""
+
+    def mtime(path: Path) -> int:
+        try:
+            return path.stat().st_mtime_ns
+        except OSError:
+            return 0
+
+    base = ctx.ingested_at or ctx.received_at
+    ranked = sorted(range(len(files)), key=lambda i: (bool(_CORRECTED.search(files[i].name)), mtime(files[i]), i))
+    return {files[i]: base + dt.timedelta(microseconds=1000 * rank) for rank, i in enumerate(ranked)}
+
+
+def _round_key(record: Return) -> tuple[str, str, int]:
+    return (record.template_id, record.unit_id, record.round)
+
+
+def _batch_warnings(root: Path, outcomes: list[IngestOutcome], ctx: IngestContext) -> None:
+    """Say what the store and the rest of the batch make of each accepted return: nothing is picked silently.
+
+    Two returns of one unit and round in the batch; a return that replaces a stored one, or that a stored
+    one still outranks; a round inferred past an earlier, overdue round of the unit that has no return.
+    """
+    accepted = [o for o in outcomes if o.status == "accepted" and o.record is not None]
+    if not accepted:
+        return
+    stored = _stored_rounds(root, {o.record.unit_id for o in accepted},  # type: ignore[union-attr]
+                            {o.record.return_id for o in accepted})  # type: ignore[union-attr]
+    groups: dict[tuple[str, str, int], list[IngestOutcome]] = {}
+    for o in accepted:
+        groups.setdefault(_round_key(o.record), []).append(o)  # type: ignore[arg-type]
+    for key, group in groups.items():
+        chosen = max(group, key=lambda o: _order(o.record))  # type: ignore[arg-type]
+        if len(group) > 1:
+            chosen.findings.append(_batch_duplicate(group, chosen))
+        if key in stored:
+            chosen.findings.append(_against_stored(chosen, stored[key], ctx))
+    for o in accepted:
+        earlier = _earlier_missing(o, stored, groups, ctx)
+        if earlier is not None:
+            o.findings.append(earlier)
+
+
+def _order(record: Return) -> tuple:
+    """Which of two returns of one unit and round counts: the later received, then ingested (as status says)."""
+    far = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+    return (record.received_at, record.ingested_at or far, record.return_id)
+
+
+def _stored_rounds(root: Path, unit_ids: set[str], batch: set[str]) -> dict[tuple[str, str, int], Return]:
+    """The latest stored return of each (checklist, unit, round) of these units, this batch's left out."""
+    latest: dict[tuple[str, str, int], Return] = {}
+    for record in iter_returns(root, unit_ids):
+        key = _round_key(record)
+        if record.return_id not in batch and (key not in latest or _order(record) > _order(latest[key])):
+            latest[key] = replace(record, answers=())
+    return latest
+
+
+def _label_of(outcome: IngestOutcome, several_sheets: bool) -> str:
+    return f"{outcome.path.name}（{outcome.sheet}）" if several_sheets else outcome.path.name
+
+
+def _batch_duplicate(group: list[IngestOutcome], chosen: IngestOutcome) -> Problem:
+    """One unit's round received twice in the batch: which one counts."""
+    several = len({o.path for o in group}) < len(group)
+    record = chosen.record
+    return make_problem("batch-duplicate", file=str(chosen.path), sheet=chosen.sheet, name=record.name,  # type: ignore[union-attr]
+                        round=record.round, count=len(group),  # type: ignore[union-attr]
+                        files="、".join(_label_of(o, several) for o in group), chosen=_label_of(chosen, several))
+
+
+def _against_stored(outcome: IngestOutcome, prior: Return, ctx: IngestContext) -> Problem:
+    """A return for a round already reported: it replaces the stored one, or the stored one is the later."""
+    record = outcome.record
+    when = prior.received_at.astimezone(ctx.campaign.tz)
+    code = "return-supersedes" if _order(record) > _order(prior) else "return-already-newer"  # type: ignore[arg-type]
+    return make_problem(code, file=str(outcome.path), sheet=outcome.sheet, received=f"{month_day(when.date())} "
+                        f"{when:%H:%M}", source=prior.source_name, name=record.name, round=record.round)  # type: ignore[union-attr]
+
+
+def _earlier_missing(outcome: IngestOutcome, stored: dict, groups: dict, ctx: IngestContext) -> Problem | None:
+    """The earliest overdue round before this return's that the unit has no return for (the round inferred)."""
+    record = outcome.record
+    if record is None or outcome.round_basis not in ("header", "received"):
+        return None
+    rounds = rounds_for(ctx.templates[record.template_id], ctx.campaign)
+    for rnd in rounds[: record.round - 1]:
+        key = (record.template_id, record.unit_id, rnd.number)
+        if rnd.deadline < record.received_at and key not in stored and key not in groups:
+            return make_problem("round-earlier-missing", file=str(outcome.path), sheet=outcome.sheet,
+                                round=record.round, earlier=rnd.number, deadline=month_day(rnd.day))
+    return None
 
 
 def _tick(progress: object) -> None:

@@ -154,8 +154,11 @@ def _has_cells(sheet: RawSheet) -> bool:
 
 def choose_sheet(sheets: list[RawSheet], role: Role, wanted: str | None,
                  source: str) -> tuple[RawSheet | None, list[Problem]]:
-    """The worksheet to import: the one `--sheet` names, else the only filled one, else the one whose name or
-    header fits the role; findings naming the sheets when none or several fit."""
+    """The worksheet to import (by --sheet, as the only filled one, or by name and header), or why none.
+
+    Of the sheets whose header has every required column, one named for the role wins; else the one whose
+    header fits best (most columns read, fewest left over). A tie or no fit is a finding naming the sheets.
+    """
     listed = "、".join(s.name for s in sheets) or "（无）"
     if wanted is not None:
         hit = next((s for s in sheets if normalize_name(s.name) == normalize_name(wanted)), None)
@@ -204,10 +207,8 @@ def import_roster(root: Path, path: Path, role: Role, replace_all: bool = False,
         findings += duplicate_findings(read.parsed, source)
         return ImportResult(role, findings=sorted(findings, key=lambda f: (f.row or 0, f.code)), **base)
     if not read.parsed:
-        return ImportResult(role, findings=[make_problem("empty-table", file=source, sheet=sheet.name)], **base)
-    result = merge_units(roster, role, read.parsed, source, replace_all)
-    for key, value in base.items():
-        setattr(result, key, value)
+        return ImportResult(role, findings=[make_problem("empty-table", file=source, sheet=base["sheet"])], **base)
+    result = replace(merge_units(roster, role, read.parsed, source, replace_all), **base)
     if result.ok and result.removed:
         ids = {u.unit_id for u in result.removed}
         result.removed_returns = dict(Counter(r.unit_id for r in iter_returns(root, ids)))

@@ -13,7 +13,7 @@ import re
 import time
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 from xml.etree.ElementTree import ParseError
@@ -42,6 +42,8 @@ MAX_RATIO = 200  # inflated / compressed, for entries above RATIO_FLOOR bytes
 RATIO_FLOOR = 1024 * 1024
 MAX_ROWS = 10_000
 MAX_COLUMNS = 200
+MAX_CELLS = 200_000  # cells holding something, in all sheets together (a checklist has a few hundred)
+MAX_ELEMENTS = 2_000_000  # row and cell tags scanned, empty ones included
 MAX_SCANNED_PART = 16 * 1024 * 1024  # worksheet XML kept in memory to look for formulas
 CHUNK = 64 * 1024
 SMALL_ENTRY = 4 * 1024 * 1024  # entries allowed to inflate to at most this are read in one call
@@ -54,12 +56,17 @@ ZIP_SUFFIXES = frozenset({".xlsx", ".xlsm", ".ods"})
 _DTD_MARKERS = tuple(
     marker.encode(codec) for marker in ("<!DOCTYPE", "<!ENTITY") for codec in ("ascii", "utf-16-le", "utf-16-be")
 )
-# Only references that could be out of bounds reach Python: two or more column letters (past Z) or five or
-# more row digits (past 9999); a checklist's own cells never match, so the scan stays in the regex engine.
-_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{2,3}(?=[0-9])|[A-Z](?=[0-9]{5}))([0-9]{1,8})"')
-_ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="([0-9]{5,8})"')
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([A-Z]{0,3})([0-9]{0,8})(?::([A-Z]{1,3})([0-9]{1,8}))?"')
-_ODS_REPEAT = re.compile(rb'table:number-(rows|columns)-repeated="([0-9]{1,10})"')
+# Where a sheet's cells lie is counted tag by tag, never taken from what the file declares: LibreOffice
+# writes <dimension ref="A1:E1048576"/> and an empty <row r="1048576"> after a row is deleted, and an ODS
+# repeats its blank rows and columns to the sheet's end. Only cells holding something size a reader's grid.
+# xlsx: <row r=…>, <c r=…> (either may omit r: the next row or column), and a cell's value/text/formula child.
+_SHEET_TAG = re.compile(rb"<(/?)(?:\w+:)?(row|c|v|is|f)(?=[\s/>])([^>]*?)(/?)>")
+_ROW_NUMBER = re.compile(rb'\br="([0-9]+)"')
+_CELL_PLACE = re.compile(rb'\br="([A-Za-z]+)([0-9]+)"')
+# ODS: a table starts the count again; rows and cells may repeat; a cell with a value or any child holds something.
+_ODS_TAG = re.compile(rb"<(/?)(?:\w+:)?(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*?)(/?)>")
+_ODS_REPEAT = re.compile(rb'number-(?:rows|columns)-repeated="([0-9]+)"')
+MAX_TAG = 1024 * 1024  # a single tag longer than this is no spreadsheet's
 _CELL_BODY = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?<!/)>(.*?)</(?:\w+:)?c>", re.DOTALL)
 _REF_ATTR = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,8})"')
 _HAS_FORMULA = re.compile(rb"<(?:\w+:)?f\b")
@@ -170,15 +177,16 @@ def check_zip(data: bytes) -> list[CellNote]:
     sheet_names = {} if is_ods else _sheet_parts(archive, names)
     notes: list[CellNote] = []
     total = 0
+    extent = _Extent()
     for info in entries:
         keep = info.filename in sheet_names and info.file_size <= MAX_SCANNED_PART
         inflated, body = _inflate(archive, info, MAX_INFLATED_BYTES - total, keep)
         total += inflated
         if info.filename in sheet_names:
-            _check_extent(info.filename, body, archive, info)
+            _check_extent(body, archive, info, extent)
             notes.extend(_formula_notes(body, sheet_names[info.filename]))
         elif is_ods and info.filename == "content.xml":
-            _check_ods_extent(archive, info)
+            _check_ods_extent(archive, info, extent)
     return notes
 
 
@@ -270,67 +278,117 @@ def _sheet_parts(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
     return parts
 
 
-def _too_big(rows: int, columns: int) -> str | None:
-    if rows > MAX_ROWS:
-        return f"第 {rows} 行"
-    if columns > MAX_COLUMNS:
-        return f"第 {columns} 列"
-    return None
+def _number(digits: bytes) -> int:
+    # More digits than any sheet has rows: past every limit (and int() of a huge digit run is refused).
+    return int(digits) if len(digits) <= 9 else 10**9
 
 
-def _check_extent(name: str, body: bytes, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
-    """Refuse a worksheet that claims or holds cells beyond a checklist's possible size."""
-    chunks = [body] if body else _stream(archive, info)
-    first = True
+def _letters(column: int) -> str:
+    letters = ""
+    while column > 0:
+        column, rem = divmod(column - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+class _Extent:
+    """The cells a sheet really holds, counted as its XML streams past; refuses the file at the first limit passed."""
+
+    def __init__(self) -> None:
+        self.elements = 0
+        self.cells = 0
+
+    def tag(self) -> None:
+        """One more row or cell tag scanned."""
+        self.elements += 1
+        if self.elements > MAX_ELEMENTS:
+            raise _unsafe(f"工作表有超过 {MAX_ELEMENTS} 个行或单元格，远超一张工作任务清单")
+
+    def holds(self, last_row: int, last_column: int, count: int = 1) -> None:
+        """`count` cells holding something, the last of them at (last_row, last_column)."""
+        if last_row > MAX_ROWS or last_column > MAX_COLUMNS:
+            where = f"第 {last_row} 行" if last_row > MAX_ROWS else f"第 {last_column} 列"
+            cell = f"{_letters(last_column)}{last_row}" if last_column <= 16384 and last_row < 10**9 else ""
+            raise _unsafe(f"工作表在{where}有内容{f'（{cell}）' if cell else ''}，远超一张工作任务清单")
+        self.cells += count
+        if self.cells > MAX_CELLS:
+            raise _unsafe(f"工作表有超过 {MAX_CELLS} 个有内容的单元格，远超一张工作任务清单")
+
+
+def _tags(pattern: re.Pattern[bytes], chunks: Iterable[bytes]) -> Iterator[re.Match[bytes]]:
+    """The pattern's matches over a stream of chunks, each tag seen once and whole."""
+    rest = b""
     for chunk in chunks:
-        if first:
-            first = False
-            match = _DIMENSION.search(chunk[:8192])
-            if match:
-                rows = max(int(match.group(2) or 0), int(match.group(4) or 0))
-                columns = max(column_number(match.group(1) or b""), column_number(match.group(3) or b""))
-                where = _too_big(rows, columns)
-                if where:
-                    raise _unsafe(f"工作表声明的范围到{where}（{match.group(0).decode(errors='replace')}），远超一张工作任务清单")
-        for match in _CELL_REF.finditer(chunk):
-            where = _too_big(int(match.group(2)), column_number(match.group(1)))
-            if where:
-                raise _unsafe(f"工作表在{where}有单元格（{(match.group(1) + match.group(2)).decode()}），远超一张工作任务清单")
-        for match in _ROW_REF.finditer(chunk):
-            if int(match.group(1)) > MAX_ROWS:
-                raise _unsafe(f"工作表在第 {int(match.group(1))} 行有内容，远超一张工作任务清单")
+        data = rest + chunk if rest else chunk
+        cut = data.rfind(b"<")
+        if cut < 0 or data.find(b">", cut) >= 0:
+            cut = len(data)  # the last tag is complete
+        elif len(data) - cut > MAX_TAG:
+            raise _unsafe(f"工作表中有一个超过 {MAX_TAG // 1024} KB 的标记，不是正常的电子表格")
+        yield from pattern.finditer(data, 0, cut)
+        rest = data[cut:]
+    if rest:
+        yield from pattern.finditer(rest)
 
 
-def _stream(archive: zipfile.ZipFile, info: zipfile.ZipInfo):
-    # A part too big to keep whole is scanned in overlapping windows so no cell reference is cut in two.
-    tail = b""
+def _check_extent(body: bytes, archive: zipfile.ZipFile, info: zipfile.ZipInfo, extent: _Extent) -> None:
+    """Refuse a worksheet holding cells beyond a checklist's possible size; what it declares is not judged."""
+    row = column = 0
+    open_cell: tuple[int, int] | None = None  # the cell whose content is not yet seen
+    for match in _tags(_SHEET_TAG, [body] if body else _stream(archive, info)):
+        closing, name, attributes, empty = match.groups()
+        if name == b"row" or name == b"c":
+            if closing:
+                open_cell = None
+                continue
+            extent.tag()
+            if name == b"row":
+                found = _ROW_NUMBER.search(attributes)
+                row, column, open_cell = (_number(found.group(1)) if found else row + 1), 0, None
+                continue
+            place = _CELL_PLACE.search(attributes)
+            column = column_number(place.group(1).upper()[:4]) if place else column + 1
+            open_cell = None if empty else (_number(place.group(2)) if place else row, column)
+        elif open_cell is not None and not closing and not (name == b"v" and empty):
+            extent.holds(*open_cell)  # a value, inline text or formula: the cell is part of the grid
+            open_cell = None
+
+
+def _stream(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """A part too big to keep whole, inflated chunk by chunk."""
     try:
         with archive.open(info) as stream:
             while chunk := stream.read(CHUNK):
-                yield tail + chunk
-                tail = chunk[-64:]
+                yield chunk
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
         raise _unreadable(f"部件 {info.filename} 无法解压，文件已损坏（{exc}）；请重新发送") from None
 
 
-def _check_ods_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
-    """ODS repeats empty rows and columns by count; a repeat over a cell holding a value is refused when huge."""
-    for chunk in _stream(archive, info):
-        for match in _ODS_REPEAT.finditer(chunk):
-            count = int(match.group(2))
-            if count <= (MAX_ROWS if match.group(1) == b"rows" else MAX_COLUMNS):
-                continue
-            # LibreOffice writes the empty rest of a sheet as one huge repeat; only a repeat that carries
-            # a value (or a row of such cells) would make a reader build the whole grid.
-            start = chunk.rfind(b"<", 0, match.start())
-            if match.group(1) == b"rows":
-                end = chunk.find(b"</table:table-row>", match.end())
-            else:
-                end = chunk.find(b">", match.end())
-            element = chunk[max(start, 0):end if end >= 0 else len(chunk)]
-            if b"office:value-type" in element:
-                kind = "行" if match.group(1) == b"rows" else "列"
-                raise _unsafe(f"工作表把一个有值的单元格重复了 {count} {kind}，远超一张工作任务清单")
+def _check_ods_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo, extent: _Extent) -> None:
+    """Refuse an ODS table holding cells beyond a checklist's size; repeats of blank rows and columns are free.
+
+    LibreOffice writes the empty rest of a sheet as rows repeated a million times over cells repeated
+    16,384 times; only a repeat over a cell holding something would make a reader build that grid.
+    """
+    next_row = 1
+    row_start = row_count = column = 0
+    for match in _tags(_ODS_TAG, _stream(archive, info)):
+        closing, name, attributes, empty = match.groups()
+        if closing:
+            continue
+        if name == b"table":
+            next_row = 1
+            continue
+        extent.tag()
+        found = _ODS_REPEAT.search(attributes)
+        repeat = max(_number(found.group(1)), 1) if found else 1
+        if name == b"table-row":
+            row_start, row_count, column = next_row, repeat, 0
+            next_row += repeat
+            continue
+        column += repeat
+        if not empty or b"value-type=" in attributes:
+            extent.holds(row_start + row_count - 1, column, row_count * repeat)
 
 
 def _formula_notes(body: bytes, sheet: str) -> list[CellNote]:

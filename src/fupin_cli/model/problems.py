@@ -68,7 +68,7 @@ KINDS_TABLE: tuple[Kind, ...] = (
     Kind("roster-sheet-none", "error",
          "工作簿中没有一张工作表的表头像{role}名单（需要的列：{columns}）；现有工作表：{sheets}；请用 --sheet 指定，或改正表头"),
     Kind("phone-scientific", "warning",
-         "{name}的联系电话“{value}”被 Excel 改成了科学计数法，号码已丢失；请把该列设为文本后重新导出"),
+         "联系电话被 Excel 改成了科学计数法（{name}：“{value}”），号码已丢失；请把该列设为文本后重新导出"),
     Kind("phone-missing", "warning", "{name}没有填写联系电话；催报名单上将没有号码，请补上后重新导入"),
     Kind("phone-column-missing", "warning",
          "表中没有“联系电话”列，催报名单上将没有号码；请加上这一列（也可用别名：{aliases}）后重新导入"),
@@ -212,7 +212,7 @@ KINDS_TABLE: tuple[Kind, ...] = (
     Kind("config-deadlines-not-list", "error", "应为列表，如 [\"11-06\", \"11-09\"]"),
     Kind("config-deadlines-unknown-template", "error", "没有编号为“{value}”的模板；可选：{choices}"),
     # group robots (fupin.yaml channels:, `fupin remind --send`)
-    Kind("config-channels-shape", "error", "{source}: channels: 应为“群名: {{kind, webhook_env, towns}}”的键值对"),
+    Kind("config-channels-shape", "error", "{source}: channels: 应为“群名: (kind、webhook_env、towns)”的键值对"),
     Kind("config-channel-shape", "error", "{where}: 应为键值对（kind、webhook_env、towns）"),
     Kind("config-channel-kind", "error", "{where}.kind: 不认识“{value}”；可选：{choices}"),
     Kind("config-channel-env", "error", "{where}.webhook_env: 缺少此项；请填写存放机器人地址的环境变量名，"

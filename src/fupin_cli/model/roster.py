@@ -279,13 +279,13 @@ def parse_roster_rows(
     rows: list[list[object]], role: Role, roster: Roster, source: str, with_id: bool = False
 ) -> tuple[list[tuple[int, Unit]], list[Problem]]:
     """Rows of a roster sheet → (row number, Unit) pairs checked against the towns and villages known."""
-    sheet = read_roster_sheet(rows, role, roster, source, with_id)
+    sheet = read_roster_sheet(rows, role, roster, source, with_id, warn=False)
     return sheet.parsed, sheet.findings
 
 
 def read_roster_sheet(
     rows: list[list[object]], role: Role, roster: Roster, source: str, with_id: bool = False,
-    merged: Iterable[tuple[tuple[int, int], tuple[int, int]]] = (),
+    merged: Iterable[tuple[tuple[int, int], tuple[int, int]]] = (), warn: bool = True,
 ) -> RosterSheet:
     """Rows of a roster sheet → its units checked against the known places, with errors, warnings and notes."""
     match, findings = _match_headers(rows, role, source, with_id)
@@ -293,7 +293,7 @@ def read_roster_sheet(
         return RosterSheet(findings=findings)
     rows, carried = carry_merged(rows, match, merged)
     sheet = RosterSheet(ignored=match.ignored, carried=carried)
-    has_phone = any(s.field == "phone" for s in ROLES[role].columns)
+    has_phone = warn and any(s.field == "phone" for s in ROLES[role].columns)
     if has_phone and "phone" not in match.mapping:
         sheet.warnings.append(make_problem("phone-column-missing", file=source, row=match.index + 1,
                                            column="联系电话", aliases="、".join(HEADER_ALIASES["联系电话"])))
@@ -311,13 +311,12 @@ def read_roster_sheet(
 def _row_unit(row: list[object], role: Role, roster: Roster, source: str, offset: int, mapping: dict[str, int],
               findings: list[Problem]) -> Unit | None:
     """One data row as a Unit, its problems added to `findings`; None for a blank row or one refused."""
-    specs = {s.field: s for s in ROLES[role].columns}
     values = {fld: restore(normalize_name(cell_text(row[i]))) if i < len(row) else "" for fld, i in mapping.items()}
     if not any(values.values()):
         return None
     problem = False
-    for fld, spec in specs.items():
-        if spec.required and not values.get(fld):
+    for spec in ROLES[role].columns:
+        if spec.required and not values.get(spec.field):
             findings.append(make_problem("missing-value", file=source, row=offset, column=spec.header))
             problem = True
     if problem:

@@ -42,18 +42,22 @@ class Workspace:
 
     @property
     def roster_dir(self) -> Path:
+        """花名册 (roster/): one CSV per role."""
         return self.root / "roster"
 
     @property
     def forms_dir(self) -> Path:
+        """The generated forms (forms/)."""
         return self.root / "forms"
 
     @property
     def returns_dir(self) -> Path:
+        """The store of returns (returns/)."""
         return self.root / "returns"
 
     @property
     def templates_dir(self) -> Path:
+        """The workspace's own templates (templates/): same id replaces a built-in, new id adds one."""
         return self.root / "templates"
 
     def templates(self) -> dict[str, Template]:

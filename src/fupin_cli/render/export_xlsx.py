@@ -2,75 +2,109 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.cell import Cell
 from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.chart.text import RichText
+from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties
+from openpyxl.drawing.text import Font as TextFont
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
-from fupin_cli.count.status import DistrictStatus, TownStatus
-from fupin_cli.forms.xlsx import line_count, row_height
+from fupin_cli.count.status import DistrictStatus, TaskCompletion, TownStatus
+from fupin_cli.forms.namesake import telling_field
+from fupin_cli.forms.style import (
+    BODY_FONT,
+    CENTER,
+    PERCENT_FORMAT,
+    STATUS_FILLS,
+    TITLE_FONT,
+    WRAP,
+    a4_landscape,
+    box,
+    font,
+    line_count,
+    put,
+    row_height,
+    text_width,
+)
 from fupin_cli.model.deadlines import month_day
 from fupin_cli.model.glossary import Role, Status
-from fupin_cli.model.text import needs_neutralizing
+from fupin_cli.model.problems import Problem
 from fupin_cli.model.workspace import Campaign
-from fupin_cli.render.status import DISTRICT_HEADERS, district_rows, percent
+from fupin_cli.render.status import DISTRICT_HEADERS, district_rows, namesakes_of, percent
 from fupin_cli.store.atomic import write_bytes_atomic
 
-BODY_FONT, TITLE_FONT = "宋体", "黑体"
-FILLS = {
-    Status.on_time: PatternFill("solid", fgColor="C6EFCE"),
-    Status.late: PatternFill("solid", fgColor="FFEB9C"),
-    Status.missing: PatternFill("solid", fgColor="FFC7CE"),
-    Status.pending: PatternFill("solid", fgColor="EDEDED"),
-}
-THIN = Side(style="thin", color="808080")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-WRAP = Alignment(wrap_text=True, vertical="center")
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-WIDTHS = (12, 12, 22, 16, 14, 14, 14, 14)  # columns A–H of a town sheet: round cells hold "11-06 16:00"
+BORDER = box("808080")
+# The one date style of every sheet: 11月6日, as the deadlines and the problems' messages write a date.
+DAY_FORMAT = 'm"月"d"日"'
 INVALID_TITLE = str.maketrans({c: "_" for c in "[]:*?/\\"})
-
-
-def _font(name: str = BODY_FONT, size: int = 11, bold: bool = False) -> Font:
-    return Font(name=name, size=size, bold=bold, charset=134)
+# Column widths (Excel character units) fitted to the content within these bounds; 说明 and task text wrap.
+MIN_WIDTH, MAX_WIDTH, TEXT_WIDTH = 6.0, 24.0, 50.0
+TEXT_COLUMN = 3  # column C holds the names, the task text and the problems' 说明
+# A4 landscape leaves about 15.9 cm between the default top and bottom margins; the repeated title rows take
+# about 1.5 cm of it, so a chart this tall or less prints on one page.
+CHART_MAX_HEIGHT = 13.5
+CHART_OVERHEAD = 2.5
+CHART_LABEL_CHARS = 12
 
 
 def _put(ws: Worksheet, row: int, column: int, value: object, *, header: bool = False, border: bool = True) -> Cell:
-    """Write a value; text that looks like a formula stays text."""
-    cell = ws.cell(row=row, column=column, value=value)
-    if isinstance(value, str) and needs_neutralizing(value):
-        cell.data_type = "s"
-    cell.font = _font(TITLE_FONT if header else BODY_FONT, 11, bold=header)
+    """Write a value in the sheet's body or header style; text that looks like a formula stays text."""
+    cell = put(ws, row, column, value)
+    cell.font = font(TITLE_FONT if header else BODY_FONT, 11, bold=header)
     cell.alignment = CENTER if header else WRAP
     if border:
         cell.border = BORDER
+    if isinstance(value, dt.date):
+        cell.number_format = DAY_FORMAT
     return cell
 
 
 def _title(ws: Worksheet, row: int, text: str, last_column: int, size: int = 16) -> None:
-    cell = ws.cell(row=row, column=1, value=text)
-    if needs_neutralizing(text):  # a town named "=1+1" would make the title a formula
-        cell.data_type = "s"
-    cell.font = _font(TITLE_FONT, size, bold=True)
+    cell = put(ws, row, 1, text)  # a town named "=1+1" must not make the title a formula
+    cell.font = font(TITLE_FONT, size, bold=True)
     cell.alignment = Alignment(horizontal="center" if size > 12 else "left", vertical="center")
     ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_column)
 
 
 def _print_ready(ws: Worksheet, title_rows: str) -> None:
     """A4 landscape, fit to the page width, the title rows repeated on every printed page."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    a4_landscape(ws)
     ws.print_title_rows = title_rows
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
+
+
+def _shown(value: object, number_format: str) -> str:
+    """A cell's value as the sheet shows it, for measuring its width."""
+    if isinstance(value, dt.date):
+        return month_day(value)
+    if isinstance(value, float) and number_format == PERCENT_FORMAT:
+        return f"{value * 100:.1f}%"
+    return "" if value is None else str(value)
+
+
+def _fit_columns(ws: Worksheet, last_column: int) -> None:
+    """Give each column the width its widest cell needs (merged titles aside), within MIN_WIDTH–MAX_WIDTH.
+
+    Column C is allowed TEXT_WIDTH: there the task text and the problems' 说明 wrap instead.
+    """
+    merged = {rc for rng in ws.merged_cells.ranges for rc in rng.cells}
+    needed = dict.fromkeys(range(1, last_column + 1), MIN_WIDTH)
+    for row in ws.iter_rows(max_col=last_column):
+        for cell in row:
+            if cell.value is None or (cell.row, cell.column) in merged:
+                continue
+            wide = max(text_width(line) for line in _shown(cell.value, cell.number_format).split("\n"))
+            needed[cell.column] = max(needed[cell.column], wide + 2)
+    for column, width in needed.items():
+        top = TEXT_WIDTH if column == TEXT_COLUMN else MAX_WIDTH
+        ws.column_dimensions[get_column_letter(column)].width = round(min(width, top), 1)
 
 
 def _fit_rows(ws: Worksheet, first: int, last: int) -> None:
@@ -79,8 +113,8 @@ def _fit_rows(ws: Worksheet, first: int, last: int) -> None:
     for r in range(first, last + 1):
         lines = 0
         for cell in ws[r]:
-            if (cell.row, cell.column) in merged:
-                continue
+            if (cell.row, cell.column) in merged or ws.column_dimensions[cell.column_letter].hidden:
+                continue  # a hidden column (the chart's labels) is never printed
             if not isinstance(cell.value, str):  # numbers and dates show on one line in their format
                 lines = max(lines, 1 if cell.value is not None else 0)
                 continue
@@ -109,21 +143,46 @@ def _show_axes(chart: BarChart) -> None:
 
 def write_town_sheet(ws: Worksheet, town: TownStatus, campaign: Campaign) -> None:
     """One town's 汇总表: headline, submission matrix, task completion with a chart, and the problems."""
-    width = max([len(us.rounds) for us in town.units] + [1])
-    last_col = 4 + width
-    last_col = max(last_col, 8)
-    for i, w in enumerate(WIDTHS, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = w
-    ws.column_dimensions["C"].width = 50  # task text in the completion table shares column C
+    rounds = max([len(us.rounds) for us in town.units] + [1])
+    last_col = max(4 + rounds, 8)
+    _headline(ws, town, campaign, last_col)
+    row = _submission_matrix(ws, town, 4, rounds, last_col)
+    first_task, last_task = _task_table(ws, town, row + 2, last_col)
+    row, chart = _task_chart(ws, first_task, last_task, label_column=last_col + 1)
+    row = _problem_list(ws, town, row + 1, last_col)
+    _fit_columns(ws, last_col)
+    if chart is not None:
+        chart.width = min(chart.width, _printed_width(ws, last_col))  # never wider than the printed columns
+    _fit_rows(ws, 3, row)
+    ws.print_area = f"A1:{get_column_letter(last_col)}{row}"
+    _print_ready(ws, "1:2")
+
+
+def _headline(ws: Worksheet, town: TownStatus, campaign: Campaign, last_col: int) -> None:
+    """The title and the line of rates under it (the rows repeated on every printed page)."""
     _title(ws, 1, f"{town.town.name}工作任务清单落实情况汇总表", last_col)
     c = town.counts
     _title(ws, 2, f"{campaign.name}　截至 {town.as_of.year}年{month_day(town.as_of)}　报送率 {percent(c.rate)}"
                   f"（{c.submitted}/{c.due}）　按时报送率 {percent(c.on_time_rate)}　任务完成率 {percent(town.task_rate)}",
            last_col, size=11)
-    row = 4
+
+
+def _moment(when: dt.datetime) -> str:
+    """A received time in the sheet's date style: 11月10日 09:00."""
+    return f"{month_day(when)} {when:%H:%M}"
+
+
+def _status_cell(ws: Worksheet, row: int, column: int, text: str, status: Status) -> None:
+    cell = _put(ws, row, column, text)
+    cell.fill = STATUS_FILLS[status]
+    cell.alignment = CENTER
+
+
+def _submission_matrix(ws: Worksheet, town: TownStatus, row: int, rounds: int, last_col: int) -> int:
+    """一、报送情况: a row per unit (helpers one row per village, 到位 n/m), then the deadlines; returns its row."""
     _title(ws, row, "一、报送情况", last_col, size=12)
     row += 1
-    for col, text in enumerate(["角色", "编号", "名称", "村/职务", *[f"第{n}次" for n in range(1, width + 1)]], 1):
+    for col, text in enumerate(["角色", "编号", "名称", "村/职务", *[f"第{n}次" for n in range(1, rounds + 1)]], 1):
         _put(ws, row, col, text, header=True)
     for us in town.units:
         if us.role is Role.helper:
@@ -134,31 +193,31 @@ def write_town_sheet(ws: Worksheet, town: TownStatus, campaign: Campaign) -> Non
         for col, value in enumerate([us.role.label, us.unit.unit_id, us.unit.name, place], 1):
             _put(ws, row, col, value)
         for i, r in enumerate(us.rounds):
-            received = f"\n{r.received_at.astimezone(r.deadline.tzinfo):%m-%d %H:%M}" if r.received_at else ""
-            cell = _put(ws, row, 5 + i, f"{r.status.label}{received}")
-            cell.fill = FILLS[r.status]
-            cell.alignment = CENTER
+            received = f"\n{_moment(r.received_at.astimezone(r.deadline.tzinfo))}" if r.received_at else ""
+            _status_cell(ws, row, 5 + i, f"{r.status.label}{received}", r.status)
     for v in town.villages:
         row += 1
         for col, value in enumerate([Role.helper.label, "", f"{v.village}（{v.helpers}人）", "到位情况"], 1):
             _put(ws, row, col, value)
         for i, (r, n) in enumerate(zip(v.rounds, v.reported, strict=True)):
             suffix = f"\n{r.status.label}" if r.status in (Status.pending, Status.missing) else ""
-            cell = _put(ws, row, 5 + i, f"到位 {n}/{v.helpers}{suffix}")
-            cell.fill = FILLS[r.status]
-            cell.alignment = CENTER
+            _status_cell(ws, row, 5 + i, f"到位 {n}/{v.helpers}{suffix}", r.status)
     row += 1
     deadlines = {}
     for us in town.units:
         deadlines.setdefault(us.role, "、".join(month_day(r.day) for r in us.rounds))
     _title(ws, row, "截止日：" + "；".join(f"{role.label} {days}" for role, days in deadlines.items()), last_col, 10)
-    row += 2
+    return row
+
+
+def _task_table(ws: Worksheet, town: TownStatus, row: int, last_col: int) -> tuple[int, int]:
+    """二、任务完成情况: one row per task of every role; returns its first and last task rows."""
     _title(ws, row, "二、任务完成情况", last_col, size=12)
     row += 1
     headers = ["角色", "序号", "工作任务", "本镇是否完成", "完成时间", "已完成", "应完成", "完成率"]
     for col, text in enumerate(headers, 1):
         _put(ws, row, col, text, header=True)
-    first_task = row + 1
+    first = row + 1
     for t in town.tasks:
         row += 1
         a = t.answer
@@ -168,51 +227,83 @@ def write_town_sheet(ws: Worksheet, town: TownStatus, campaign: Campaign) -> Non
                   t.rate]
         for col, value in enumerate(values, 1):
             cell = _put(ws, row, col, value)
-            if col == 5 and done_on:
-                cell.number_format = "yyyy-mm-dd"
             if col == 8:
-                cell.number_format = "0.0%"
-        ws.cell(row=row, column=9, value=f"{t.role.label}{t.number}")  # chart category label, outside the print area
-    last_task = row
-    if town.tasks:
-        chart = BarChart()
-        chart.type = "bar"
-        chart.style = 10
-        chart.title = "各项任务完成率"
-        chart.y_axis.title = "完成率"
-        chart.y_axis.scaling.min = 0
-        chart.y_axis.scaling.max = 1
-        chart.y_axis.number_format = "0%"
-        chart.legend = None
-        _show_axes(chart)
-        chart.add_data(Reference(ws, min_col=8, min_row=first_task - 1, max_row=last_task), titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=9, min_row=first_task, max_row=last_task))
-        chart.height = max(7.5, 0.7 * len(town.tasks))  # room for every task label
-        chart.width = 24
-        chart.x_axis.tickLblSkip = 1  # every task labelled, not every second one
-        row += 2
-        ws.row_breaks.append(Break(id=row - 1))  # the chart starts a printed page, never split across two
-        ws.add_chart(chart, f"A{row}")
-        row += int(chart.height / 0.5) + 2
-        ws.row_breaks.append(Break(id=row))
-    ws.column_dimensions["I"].hidden = True
-    row += 1
+                cell.number_format = PERCENT_FORMAT
+        put(ws, row, last_col + 1, chart_label(t))  # the chart's category, in a hidden column outside the print area
+    return first, row
+
+
+def chart_label(task: TaskCompletion) -> str:
+    """A task as the chart names it: role, number and the first words of its text (镇1 建立健全防止返贫监测…)."""
+    text = task.text.splitlines()[0].strip() if task.text else ""
+    short = text if len(text) <= CHART_LABEL_CHARS else text[:CHART_LABEL_CHARS] + "…"
+    return f"{task.role.label}{task.number} {short}".rstrip()
+
+
+def _axis_text(size: float) -> RichText:
+    """Axis labels in `size` pt of the body font."""
+    props = CharacterProperties(sz=int(size * 100), latin=TextFont(typeface=BODY_FONT), ea=TextFont(typeface=BODY_FONT))
+    return RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=props), endParaRPr=props)])
+
+
+def _task_chart(ws: Worksheet, first: int, last: int, label_column: int) -> tuple[int, BarChart | None]:
+    """The bar chart of 完成率 per task, alone on one printed page; returns the row after it and the chart."""
+    if last < first:
+        return last, None
+    chart = BarChart()
+    chart.type = "bar"
+    chart.style = 10
+    chart.title = "各项任务完成率"
+    chart.y_axis.title = "完成率"
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.scaling.max = 1
+    chart.y_axis.number_format = "0%"
+    chart.legend = None
+    _show_axes(chart)
+    chart.add_data(Reference(ws, min_col=8, min_row=first - 1, max_row=last), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=label_column, min_row=first, max_row=last))
+    count = last - first + 1
+    # Room for every label, never past one page. The title and the value axis take about CHART_OVERHEAD cm;
+    # LibreOffice drops every second label once they would overlap (more than about 18 pt a cm of room each).
+    chart.height = min(CHART_MAX_HEIGHT, max(7.5, CHART_OVERHEAD + 0.5 * count))
+    chart.width = 24
+    chart.x_axis.tickLblSkip = 1  # every task labelled, not every second one
+    chart.x_axis.txPr = _axis_text(max(6, min(9, int(18 * (chart.height - CHART_OVERHEAD) / count))))
+    row = last + 2
+    ws.row_breaks.append(Break(id=row - 1))  # the chart starts a printed page, never split across two
+    ws.add_chart(chart, f"A{row}")
+    row += int(chart.height / 0.5) + 2
+    ws.row_breaks.append(Break(id=row))
+    ws.column_dimensions[get_column_letter(label_column)].hidden = True
+    return row, chart
+
+
+def _printed_width(ws: Worksheet, last_col: int) -> float:
+    """The width in cm of columns A to `last_col` as Excel draws them (7 px a character plus 5, at 96 dpi)."""
+    chars = [ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(1, last_col + 1)]
+    return round(sum(7 * w + 5 for w in chars) * 2.54 / 96, 1)
+
+
+def _problem_list(ws: Worksheet, town: TownStatus, row: int, last_col: int) -> int:
+    """三、问题清单, most urgent first; namesakes told apart by their 工作单位/职务, not an id. Returns the last row."""
     _title(ws, row, f"三、问题清单（{len(town.problems)}）", last_col, size=12)
     row += 1
-    # 说明 takes the wide column C; the unit id keeps namesakes apart.
-    for col, text in enumerate(["序号", "类别", "说明", "角色", "名称（编号）", "村", "批次", "截止日"], 1):
+    for col, text in enumerate(["序号", "类别", "说明", "角色", "名称", "村", "批次", "截止日"], 1):
         _put(ws, row, col, text, header=True)
+    namesakes = namesakes_of(town)
     for n, p in enumerate(town.problems, 1):
         row += 1
-        values = [n, p.label, p.message, Role(p.role).label,
-                  f"{p.name}（{p.unit_id}）", p.village, f"第{p.round}次" if p.round else "", p.deadline]
+        values = [n, p.label, p.message, Role(p.role).label, _who(p, namesakes), p.village,
+                  f"第{p.round}次" if p.round else "", p.deadline]
         for col, value in enumerate(values, 1):
-            cell = _put(ws, row, col, value)
-            if col == 8 and p.deadline:
-                cell.number_format = "yyyy-mm-dd"
-    _fit_rows(ws, 3, row)
-    ws.print_area = f"A1:{get_column_letter(last_col)}{row}"
-    _print_ready(ws, "1:2")
+            _put(ws, row, col, value)
+    return row
+
+
+def _who(p: Problem, namesakes: dict) -> str:
+    """The problem's unit by name; a namesake with what tells it apart: 王芳（区财政局）."""
+    unit = namesakes.get(p.unit_id)
+    return p.name if unit is None else f"{p.name}（{telling_field(unit)[1]}）"
 
 
 def write_summary_sheet(ws: Worksheet, district: DistrictStatus, campaign: Campaign) -> None:
@@ -222,7 +313,6 @@ def write_summary_sheet(ws: Worksheet, district: DistrictStatus, campaign: Campa
     _title(ws, 2, f"{campaign.name}　截至 {district.as_of.year}年{month_day(district.as_of)}", last_col, size=11)
     for col, text in enumerate(DISTRICT_HEADERS, 1):
         _put(ws, 4, col, text, header=True)
-        ws.column_dimensions[get_column_letter(col)].width = 14 if col == 1 else 10
     rows = district_rows(district)
     rates = [(t.counts.rate, t.counts.on_time_rate, t.task_rate) for t in district.towns]
     rates.append((district.counts.rate, district.counts.on_time_rate, district.task_rate))
@@ -234,9 +324,9 @@ def write_summary_sheet(ws: Worksheet, district: DistrictStatus, campaign: Campa
                 value = numbers[col - 8]
             cell = _put(ws, r, col, value)
             if col >= 8:
-                cell.number_format = "0.0%"
+                cell.number_format = PERCENT_FORMAT
             if values[0] == "全区合计":
-                cell.font = _font(TITLE_FONT, 11, bold=True)
+                cell.font = font(TITLE_FONT, 11, bold=True)
     last = 4 + len(rows)
     if district.towns:
         chart = BarChart()
@@ -250,6 +340,7 @@ def write_summary_sheet(ws: Worksheet, district: DistrictStatus, campaign: Campa
         chart.set_categories(Reference(ws, min_col=1, min_row=5, max_row=last - 1))
         chart.width = 24
         ws.add_chart(chart, f"A{last + 2}")
+    _fit_columns(ws, last_col)
     _fit_rows(ws, 4, last)
     _print_ready(ws, "1:4")
 
@@ -273,8 +364,6 @@ def build_workbook(district: DistrictStatus, campaign: Campaign, summary: bool |
 
 def write_workbook(district: DistrictStatus, campaign: Campaign, path: Path, summary: bool | None = None) -> None:
     """Save the export atomically (a half-written workbook never replaces a good one)."""
-    import io
-
     buffer = io.BytesIO()
     build_workbook(district, campaign, summary).save(buffer)
     write_bytes_atomic(path, buffer.getvalue())

@@ -6,6 +6,7 @@ import datetime as dt
 from collections import Counter
 from pathlib import Path
 
+from rich.markup import escape
 from rich.table import Table
 
 from fupin_cli.intake.ingest import IngestOutcome
@@ -36,10 +37,11 @@ def ingest_table(outcomes: list[IngestOutcome], limit: int = ROW_LIMIT) -> Table
     table.add_column("文件", overflow="fold", max_width=40)
     for header in ("填报对象", "模板", "批次", "结果", "提醒"):
         table.add_column(header, overflow="fold")
+    per_file = Counter(o.path for o in outcomes)
     for o in shown:
         r = o.record
         table.add_row(
-            o.path.name,
+            f"{o.path.name}（{o.sheet}）" if per_file[o.path] > 1 and o.sheet else o.path.name,
             f"{r.name}（{r.unit_id}）" if r else "",
             r.template_id if r else "",
             f"第{r.round}次" if r else "",
@@ -47,6 +49,27 @@ def ingest_table(outcomes: list[IngestOutcome], limit: int = ROW_LIMIT) -> Table
             str(len(o.warnings)) if o.warnings else "",
         )
     return table
+
+
+def finding_lines(outcomes: list[IngestOutcome], limit: int = ROW_LIMIT) -> list[str]:
+    """One line (Rich markup) per problem: ✗ for what refused a file, ⚠ for each warning of a file taken.
+
+    Each line says where (file, sheet, row, column) and what; past `limit` warnings the rest are counted.
+    """
+    lines: list[str] = []
+    warned = 0
+    for o in outcomes:
+        for f in o.errors:
+            lines.append(f"[red]✗[/] {escape(f.where())}：{escape(f.message)}")
+        if o.status == "rejected":
+            continue
+        for f in o.warnings:
+            warned += 1
+            if warned <= limit:
+                lines.append(f"[yellow]⚠[/] {escape(f.where())}：{escape(f.message)}")
+    if warned > limit:
+        lines.append(f"[yellow]⚠[/] 另有 {warned - limit} 条提醒未列出；完整清单：--format json")
+    return lines
 
 
 def ingest_summary(outcomes: list[IngestOutcome], skipped: list[Path], dry_run: bool) -> str:
@@ -69,6 +92,7 @@ def outcomes_json(outcomes: list[IngestOutcome], skipped: list[Path], dry_run: b
         "files": [
             {
                 "file": str(o.path),
+                "sheet": o.sheet or None,
                 "status": o.status,
                 "sha256": o.sha256,
                 "return_id": o.record.return_id if o.record else None,

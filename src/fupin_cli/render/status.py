@@ -153,10 +153,10 @@ def problem_who(p: Problem, namesakes: dict[str, Unit] | None = None) -> str:
 
 def namesakes_of(town: TownStatus) -> dict[str, Unit]:
     """The units of the town (by id) whose role and name another unit of the town shares."""
-    seen: dict[tuple[Role, str], int] = {}
-    for us in town.units:
-        seen[(us.role, us.unit.name)] = seen.get((us.role, us.unit.name), 0) + 1
-    return {us.unit.unit_id: us.unit for us in town.units if seen[(us.role, us.unit.name)] > 1}
+    seen: dict[tuple[Role, str], set[str]] = {}
+    for us in town.units:  # a unit with two checklists is listed twice, and is no namesake of itself
+        seen.setdefault((us.role, us.unit.name), set()).add(us.unit.unit_id)
+    return {us.unit.unit_id: us.unit for us in town.units if len(seen[(us.role, us.unit.name)]) > 1}
 
 
 def problems_view(problems: tuple[Problem, ...] | list[Problem], limit: int = MAX_PROBLEMS,
