@@ -112,7 +112,7 @@ def test_problem_list_names_units_and_tells_namesakes_apart(runner: CliRunner, w
     assert rows[start][:6] == ("序号", "类别", "说明", "角色", "名称", "村")
     listed = [(r[0], r[1], r[3], r[4], r[5]) for r in rows[start + 1:] if isinstance(r[0], int)]
     roster = load_roster(ws)
-    # No internal id is printed (issue 18, item 26): units go by name ...
+    # No internal id is printed: units go by name ...
     town, aid, leader, cadre, li = "城关镇", "区教育局", "周立新", "谭伟", "李明"
     ids = {u.unit_id for u in roster.all_units()}
     assert unit_id(roster, Role.helper, "王芳", "区教育局") in ids and len(ids) == 11  # villages too

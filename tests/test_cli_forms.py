@@ -62,7 +62,7 @@ def test_namesakes_get_distinct_files(ws: Path) -> None:
     assert _run(ws, "--role", "helper", "--town", "城关镇", "--format", "xlsx").exit_code == 0
     folder = ws / "forms" / "城关镇" / "帮扶责任人"
     wangfang = sorted(p.name for p in folder.glob("王芳*"))
-    # Namesakes are told apart by their 工作单位, not by an id (issue 18, item 21).
+    # Namesakes are told apart by their 工作单位, not by an id.
     assert wangfang == ["王芳（区教育局）.xlsx", "王芳（区财政局）.xlsx"]
     ids = {n: dict(openpyxl.load_workbook(folder / n)[IDENTITY_SHEET].values)["unit_id"] for n in wangfang}
     assert ids == {"王芳（区教育局）.xlsx": "H1b205b1f", "王芳（区财政局）.xlsx": "H1b205b1f-2"}

@@ -1,4 +1,4 @@
-"""Issue 18 §22: `fupin init` ends with whole commands (cd DIR first) and tells to set the district of the
+"""`fupin init` ends with whole commands (cd DIR first) and tells to set the district of the
 titles; the header-only roster CSVs it writes end with a newline."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 18 §12: a person's name padded with a blank (黄 海) is the same person; unit and place names keep theirs;
+"""A person's name padded with a blank (黄 海) is the same person; unit and place names keep theirs;
 an unknown name is placed at the cell that holds it."""
 
 from __future__ import annotations

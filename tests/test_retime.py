@@ -1,4 +1,4 @@
-"""Issue 18 §15: a stored return's received time is corrected by an event (`returns retime`), never by editing
+"""A stored return's received time is corrected by an event (`returns retime`), never by editing
 its record; re-sending the same bytes with another --received says so and names the command."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 18 §16–20: rosters as offices keep them — merged cells, several worksheets, --replace of people who
+"""Rosters as offices keep them — merged cells, several worksheets, --replace of people who
 already reported, ignored columns named, phones Excel mangled; and `roster list` / README showing the columns."""
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def units(ws: Path, role: Role) -> dict[str, object]:
     return {u.name: u for u in load_roster(ws).of(role)}
 
 
-# ---- §16 merged cells ------------------------------------------------------------------------------------------
+# ---- merged cells ----------------------------------------------------------------------------------------------
 
 
 def test_merged_town_cell_is_carried_to_every_row_it_covers(runner, demo_workspace, tmp_path):
@@ -119,7 +119,7 @@ def test_merged_cells_survive_libreoffice_xls(demo_workspace, tmp_path):
     assert units(demo_workspace, Role.aid_unit)["区林业局"].town == "城关镇"
 
 
-# ---- §17 several worksheets ------------------------------------------------------------------------------------
+# ---- several worksheets ----------------------------------------------------------------------------------------
 
 BOOK = {"填表说明": [["请按下列各表填写"]], "镇": TOWNS, "村": VILLAGES,
         "帮扶责任人": [HELPER_HEADER, ["黎明", "区财政局", "城关镇", "东岭村", 2, 13600000071]]}
@@ -191,7 +191,7 @@ def test_sheet_names_are_read_for_their_role(name, role):
     assert sheet_role(name) is role
 
 
-# ---- §18 --replace names who goes ------------------------------------------------------------------------------
+# ---- --replace names who goes ----------------------------------------------------------------------------------
 
 
 def test_replace_names_each_removed_unit_and_its_returns(runner, demo_with_returns, tmp_path):
@@ -218,7 +218,7 @@ def test_replace_names_each_removed_unit_and_its_returns(runner, demo_with_retur
     assert {u.unit_id for u in load_roster(ws).of(Role.helper)} == {u.unit_id for u in keep}
 
 
-# ---- §19 ignored columns, roster list, README ------------------------------------------------------------------
+# ---- ignored columns, roster list, README ----------------------------------------------------------------------
 
 
 def test_ignored_columns_are_named(runner, demo_workspace, tmp_path):
@@ -265,7 +265,7 @@ def test_readme_lists_every_roles_headers_and_aliases():
             assert alias in line, (header, alias)
 
 
-# ---- §20 phones Excel mangled, or missing ----------------------------------------------------------------------
+# ---- phones Excel mangled, or missing --------------------------------------------------------------------------
 
 
 def test_scientific_and_missing_phones_are_warnings_naming_the_row(runner, demo_workspace, tmp_path):

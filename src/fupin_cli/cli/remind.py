@@ -9,13 +9,16 @@ from enum import Enum
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from fupin_cli.cli.app import app
 from fupin_cli.cli.console import err, out
 from fupin_cli.cli.status import AsOf, TownOpt, load_district
-from fupin_cli.count.reminders import HORIZON_DAYS, compute_reminders, mark_reminded, office_name
+from fupin_cli.count.load import Loaded
+from fupin_cli.count.reminders import HORIZON_DAYS, Reminder, compute_reminders, mark_reminded, office_name
 from fupin_cli.model.deadlines import month_day
-from fupin_cli.model.problems import FupinError
+from fupin_cli.model.problems import message_for
+from fupin_cli.reach.sender import Attempt
 
 
 class Format(str, Enum):
@@ -71,7 +74,7 @@ def _as_of_text(day: dt.date) -> str:
     return month_day(day)
 
 
-def _print_groups(data, reminders, group: Group, fmt: Format) -> None:
+def _print_groups(data: Loaded, reminders: list[Reminder], group: Group, fmt: Format) -> None:
     from fupin_cli.count.groups import group_reminders
 
     messages = group_reminders(reminders, group.value, office_name(data.campaign), _as_of_text(data.as_of))
@@ -86,7 +89,8 @@ def _print_groups(data, reminders, group: Group, fmt: Format) -> None:
     typer.echo(group_messages_text(messages), nl=False)
 
 
-def _send(data, reminders, attempts, group: Group, channel: str | None, dry_run: bool, force: bool) -> int:
+def _send(data: Loaded, reminders: list[Reminder], attempts: list[dict], group: Group, channel: str | None,
+          dry_run: bool, force: bool) -> int:
     """Post the group messages; the exit code: 0 all sent, 1 any failed (FupinError, 2, before anything is sent)."""
     from fupin_cli.reach.plan import choose_channels, plan_sends, resolve_targets, sent_today
     from fupin_cli.reach.sender import RateLimit, httpx_post, send_all
@@ -108,7 +112,7 @@ def _send(data, reminders, attempts, group: Group, channel: str | None, dry_run:
         return 0
     root = data.workspace.root
 
-    def logged(attempt) -> None:
+    def logged(attempt: Attempt) -> None:
         append_attempts(root, [attempt.log_entry()])
         err.print(attempt_line(attempt))
 
@@ -117,7 +121,10 @@ def _send(data, reminders, attempts, group: Group, channel: str | None, dry_run:
     failed = [a for a in done if not a.ok]
     if failed:
         for a in failed:
-            err.print(f"[bold red]失败：[/]{FupinError('send-failed', channel=a.outgoing.target.channel.name, part=a.outgoing.part, reason=f'{a.errcode} {a.errmsg}'.strip()).message}")
+            reason = f"{a.errcode} {a.errmsg}".strip()
+            text = message_for("send-failed", channel=a.outgoing.target.channel.name, part=a.outgoing.part,
+                               reason=reason)
+            err.print(f"[bold red]失败：[/]{escape(text)}")
         return 1
     out.print(f"已发送 {len(done)} 条消息。")
     return 0

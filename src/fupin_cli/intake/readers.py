@@ -13,7 +13,27 @@ from fupin_cli.model.text import UndecodableText, decode_text, parse_text
 
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 TEXT_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
-READABLE_SUFFIXES = SPREADSHEET_SUFFIXES | TEXT_SUFFIXES
+# WPS 表格 saves .et (and .ett templates) as the bytes of an .xls or, in newer versions, an .xlsx.
+WPS_SUFFIXES = frozenset({".et", ".ett"})
+READABLE_SUFFIXES = SPREADSHEET_SUFFIXES | TEXT_SUFFIXES | WPS_SUFFIXES
+
+# What a photo or a scan starts with (checked whatever the file is called): magic bytes → what to call it.
+_PHOTO_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\xff\xd8\xff", "一张照片（JPEG）"),
+    (b"\x89PNG\r\n\x1a\n", "一张图片（PNG）"),
+    (b"GIF87a", "一张图片（GIF）"),
+    (b"GIF89a", "一张图片（GIF）"),
+    (b"%PDF-", "一个 PDF 文件（扫描件或打印件）"),
+    (b"II*\x00", "一张扫描图（TIFF）"),
+    (b"MM\x00*", "一张扫描图（TIFF）"),
+)
+_HEIF_BRANDS = frozenset({b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif"})
+ARCHIVE_SUFFIXES = frozenset({".zip", ".rar", ".7z", ".gz", ".tgz", ".tar", ".bz2", ".xz"})
+_ARCHIVE_MAGIC = (b"Rar!\x1a\x07", b"7z\xbc\xaf\x27\x1c", b"\x1f\x8b")
+DOCUMENT_SUFFIXES = {
+    **dict.fromkeys((".doc", ".docx", ".docm", ".dot", ".dotx", ".wps", ".wpt", ".rtf", ".odt"), "文字文档"),
+    **dict.fromkeys((".ppt", ".pptx", ".dps", ".odp"), "演示文稿"),
+}
 
 
 @dataclass

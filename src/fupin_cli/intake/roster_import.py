@@ -197,7 +197,7 @@ def import_roster(root: Path, path: Path, role: Role, replace_all: bool = False,
     if sheet is None:
         return ImportResult(role, findings=findings, sheets=names)
     read = read_roster_sheet(sheet.rows, role, roster, source, merged=sheet.merged)
-    several = len(sheets) > 1
+    several = sum(1 for s in sheets if _has_cells(s)) > 1  # Excel's empty Sheet2, Sheet3 do not count
     findings, warnings = read.findings, read.warnings
     if several:  # say on which worksheet each problem is
         findings, warnings = ([replace(f, sheet=sheet.name) for f in fs] for fs in (findings, warnings))

@@ -43,7 +43,7 @@ RATIO_FLOOR = 1024 * 1024
 MAX_ROWS = 10_000
 MAX_COLUMNS = 200
 MAX_CELLS = 200_000  # cells holding something, in all sheets together (a checklist has a few hundred)
-MAX_ELEMENTS = 2_000_000  # row and cell tags scanned, empty ones included
+MAX_ELEMENTS = 500_000  # row and cell tags counted one by one (only where some place is left implied)
 MAX_SCANNED_PART = 16 * 1024 * 1024  # worksheet XML kept in memory to look for formulas
 CHUNK = 64 * 1024
 SMALL_ENTRY = 4 * 1024 * 1024  # entries allowed to inflate to at most this are read in one call
@@ -63,6 +63,13 @@ _DTD_MARKERS = tuple(
 _SHEET_TAG = re.compile(rb"<(/?)(?:\w+:)?(row|c|v|is|f)(?=[\s/>])([^>]*?)(/?)>")
 _ROW_NUMBER = re.compile(rb'\br="([0-9]+)"')
 _CELL_PLACE = re.compile(rb'\br="([A-Za-z]+)([0-9]+)"')
+# The common case, kept in the regex engine: every row and cell names its place, and only a cell that could
+# be out of bounds (a column past GR, the 200th, or five or more row digits, past 9999) and is not empty
+# (<c …/>) reaches Python, which then looks at what follows it.
+_UNPLACED = re.compile(rb"<(?:\w+:)?(?:row|c)(?=[\s/>])(?![^>]*?\br=)")
+_FAR_CELL = re.compile(rb'<(?:\w+:)?c(?=[\s/>])[^>]*?\br="((?:[A-Za-z]{3,}|[Gg][S-Zs-z]|[H-Zh-z][A-Za-z])(?=[0-9])'
+                       rb'|[A-Za-z]{1,2}(?=[0-9]{5}))([0-9]+)"[^>]*?(?<!/)>')
+_CLOSED = re.compile(rb"\s*(?:<(?:\w+:)?v\s*/>\s*)?</")  # <c …></c> or <c …><v/></c>: nothing in it
 # ODS: a table starts the count again; rows and cells may repeat; a cell with a value or any child holds something.
 _ODS_TAG = re.compile(rb"<(/?)(?:\w+:)?(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*?)(/?)>")
 _ODS_REPEAT = re.compile(rb'number-(?:rows|columns)-repeated="([0-9]+)"')
@@ -315,8 +322,8 @@ class _Extent:
             raise _unsafe(f"工作表有超过 {MAX_CELLS} 个有内容的单元格，远超一张工作任务清单")
 
 
-def _tags(pattern: re.Pattern[bytes], chunks: Iterable[bytes]) -> Iterator[re.Match[bytes]]:
-    """The pattern's matches over a stream of chunks, each tag seen once and whole."""
+def _windows(chunks: Iterable[bytes]) -> Iterator[tuple[bytes, int]]:
+    """Each chunk with the unfinished tag of the one before, and how far its tags are whole: (data, end)."""
     rest = b""
     for chunk in chunks:
         data = rest + chunk if rest else chunk
@@ -325,33 +332,55 @@ def _tags(pattern: re.Pattern[bytes], chunks: Iterable[bytes]) -> Iterator[re.Ma
             cut = len(data)  # the last tag is complete
         elif len(data) - cut > MAX_TAG:
             raise _unsafe(f"工作表中有一个超过 {MAX_TAG // 1024} KB 的标记，不是正常的电子表格")
-        yield from pattern.finditer(data, 0, cut)
+        yield data, cut
         rest = data[cut:]
     if rest:
-        yield from pattern.finditer(rest)
+        yield rest, len(rest)
 
 
 def _check_extent(body: bytes, archive: zipfile.ZipFile, info: zipfile.ZipInfo, extent: _Extent) -> None:
     """Refuse a worksheet holding cells beyond a checklist's possible size; what it declares is not judged."""
+    def source() -> Iterable[bytes]:
+        return [body] if body else _stream(archive, info)
+
+    for data, end in _windows(source()):
+        if _UNPLACED.search(data, 0, end):
+            _count_cells(source(), extent)  # some row or cell is placed by counting: count them all
+            return
+        for match in _FAR_CELL.finditer(data, 0, end):
+            row, column = _number(match.group(2)), column_number(match.group(1).upper()[:4])
+            # A cell cut off at the window's end is taken as holding something: refusing is the safe side.
+            if (row > MAX_ROWS or column > MAX_COLUMNS) and not _CLOSED.match(data, match.end()):
+                extent.holds(row, column)
+
+
+def _count_cells(chunks: Iterable[bytes], extent: _Extent) -> None:
+    """Place every cell as a reader would, tag by tag (a row or cell without r= is the next one)."""
     row = column = 0
     open_cell: tuple[int, int] | None = None  # the cell whose content is not yet seen
-    for match in _tags(_SHEET_TAG, [body] if body else _stream(archive, info)):
-        closing, name, attributes, empty = match.groups()
-        if name == b"row" or name == b"c":
-            if closing:
-                open_cell = None
-                continue
-            extent.tag()
-            if name == b"row":
-                found = _ROW_NUMBER.search(attributes)
-                row, column, open_cell = (_number(found.group(1)) if found else row + 1), 0, None
-                continue
-            place = _CELL_PLACE.search(attributes)
-            column = column_number(place.group(1).upper()[:4]) if place else column + 1
-            open_cell = None if empty else (_number(place.group(2)) if place else row, column)
-        elif open_cell is not None and not closing and not (name == b"v" and empty):
-            extent.holds(*open_cell)  # a value, inline text or formula: the cell is part of the grid
-            open_cell = None
+    for data, end in _windows(chunks):
+        for match in _SHEET_TAG.finditer(data, 0, end):
+            row, column, open_cell = _place(match, row, column, open_cell, extent)
+
+
+def _place(match: re.Match[bytes], row: int, column: int, open_cell: tuple[int, int] | None,
+           extent: _Extent) -> tuple[int, int, tuple[int, int] | None]:
+    """One xlsx tag: where the next cell goes, and which cell is open; a cell with content is counted."""
+    closing, name, attributes, empty = match.groups()
+    if name != b"row" and name != b"c":  # a value, inline text or formula: the open cell is part of the grid
+        if open_cell is not None and not closing and not (name == b"v" and empty):
+            extent.holds(*open_cell)
+            return row, column, None
+        return row, column, open_cell
+    if closing:
+        return row, column, None
+    extent.tag()
+    if name == b"row":
+        found = _ROW_NUMBER.search(attributes)
+        return (_number(found.group(1)) if found else row + 1), 0, None
+    place = _CELL_PLACE.search(attributes)
+    column = column_number(place.group(1).upper()[:4]) if place else column + 1
+    return row, column, None if empty else ((_number(place.group(2)) if place else row), column)
 
 
 def _stream(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
@@ -372,7 +401,8 @@ def _check_ods_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo, extent: _
     """
     next_row = 1
     row_start = row_count = column = 0
-    for match in _tags(_ODS_TAG, _stream(archive, info)):
+    matches = (m for data, end in _windows(_stream(archive, info)) for m in _ODS_TAG.finditer(data, 0, end))
+    for match in matches:
         closing, name, attributes, empty = match.groups()
         if closing:
             continue

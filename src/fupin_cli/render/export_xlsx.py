@@ -229,11 +229,11 @@ def _task_table(ws: Worksheet, town: TownStatus, row: int, last_col: int) -> tup
             cell = _put(ws, row, col, value)
             if col == 8:
                 cell.number_format = PERCENT_FORMAT
-        put(ws, row, last_col + 1, chart_label(t))  # the chart's category, in a hidden column outside the print area
+        put(ws, row, last_col + 1, _chart_label(t))  # the chart's category, in a hidden column outside the print area
     return first, row
 
 
-def chart_label(task: TaskCompletion) -> str:
+def _chart_label(task: TaskCompletion) -> str:
     """A task as the chart names it: role, number and the first words of its text (镇1 建立健全防止返贫监测…)."""
     text = task.text.splitlines()[0].strip() if task.text else ""
     short = text if len(text) <= CHART_LABEL_CHARS else text[:CHART_LABEL_CHARS] + "…"
