@@ -1,4 +1,4 @@
-"""A clerk's inbox for the ingest cases of issue 18: forms `fupin forms generate` wrote, filled with fill.py,
+"""A clerk's inbox for the ingest cases: forms `fupin forms generate` wrote, filled with fill.py,
 ingested from the command line, and each unit's rounds read back from `status --format json`."""
 
 from __future__ import annotations

@@ -80,7 +80,8 @@ def test_ingest_json_of_a_bad_received_and_an_unknown_unit(runner, demo_workspac
     base = ["-w", str(demo_workspace), "ingest", str(_a_return()), "--format=json"]
     assert _json_error(runner.invoke(app, [*base, "--received", "昨天"])) == {
         "code": "received-not-a-date",
-        "message": "--received “昨天”不是日期时间；请写成 2020-11-06 或 2020-11-06T23:00",
+        "message": "--received “昨天”不是日期时间；请写成 2020-11-06 18:30、2020/11/6 18:30 或 11月6日18:30"
+                   "（只写日期按当天 12:00 计）",
     }
     assert _json_error(runner.invoke(app, [*base, "--unit", "X999"])) == {
         "code": "unit-not-in-roster", "message": message_for("unit-not-in-roster", value="X999"),

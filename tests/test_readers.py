@@ -127,7 +127,8 @@ def test_empty_spreadsheet_file(tmp_path: Path, suffix: str) -> None:
     assert _unreadable(path).code == "file-empty"
 
 
-@pytest.mark.parametrize(("name", "suffix"), [("回执.docx", ".docx"), ("回执.pdf", ".pdf"), ("回执", "（无扩展名）")])
+# A .docx is named for what it is (file-document, tests/test_folder_ingest.py); a PDF only by its bytes (%PDF-).
+@pytest.mark.parametrize(("name", "suffix"), [("回执.mp4", ".mp4"), ("回执.pdf", ".pdf"), ("回执", "（无扩展名）")])
 def test_unsupported_suffix(tmp_path: Path, name: str, suffix: str) -> None:
     path = tmp_path / name
     path.write_bytes(b"something")

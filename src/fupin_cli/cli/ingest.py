@@ -50,13 +50,14 @@ def ingest_command(
     if unit and unit not in context.roster.by_id():
         raise FupinError("unit-not-in-roster", value=unit)
     files, skipped = collect_files(paths, workspace.root)
-    if not files:
+    named = [s.outcome() for s in skipped if s.problem is not None]  # a photo, an archive … named, not counted
+    if not files and not named:
         raise FupinError("no-files-to-ingest")
     with Progress(TextColumn("收取回执"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=err, transient=True, disable=len(files) < 20 or not err.is_terminal) as bar:
         task = bar.add_task("ingest", total=len(files))
         outcomes = ingest_files(workspace.root, files, context, dry_run=dry_run,
-                                progress=lambda: bar.advance(task), keep_answers=False)
+                                progress=lambda: bar.advance(task), keep_answers=False) + named
     if fmt is Format.json:
         typer.echo(to_json(outcomes_json(outcomes, skipped, dry_run)))
     else:
@@ -65,7 +66,7 @@ def ingest_command(
         for line in finding_lines(outcomes):
             err.print(line, soft_wrap=True)
         err.print(ingest_summary(outcomes, skipped, dry_run))
-    if any(o.status == "rejected" for o in outcomes):
+    if any(o.status in ("rejected", "skipped") for o in outcomes):
         raise typer.Exit(1)
 
 

@@ -230,23 +230,32 @@ def _visible_name(form: SheetForm) -> str:
     return read_header(form.sheet, form.template, table[0]).get("unit", ("",))[0] if table else ""
 
 
-def _give_identity(forms: list[SheetForm], identity: FormIdentity | None, roster: Roster) -> None:
+def _give_identity(forms: list[SheetForm], identity: FormIdentity | None, templates: dict[str, Template],
+                   roster: Roster) -> list[tuple[RawSheet, Template | None]]:
     """The identity belongs to one form: the only one, else the first whose visible name is its unit's.
 
-    The other sheets of its checklist (a village's returns copied into one workbook) are told by content.
+    The other sheets with its checklist's table (a village's returns copied into one workbook) must be told
+    by content; those that cannot are taken out of `forms` and returned, to be refused by name.
     """
     mine = [f for f in forms if f.how == "identity"]
     if identity is None or not mine:
-        return
+        return []
     chosen = mine[0]
     owner = _unit_index(roster)[0].get(identity.unit_id)
-    if len(forms) > 1 and owner is not None:
+    if len(mine) > 1 and owner is not None:
         key = name_key(owner.role, owner.name)
         chosen = next((f for f in mine if name_key(owner.role, _visible_name(f)) == key), chosen)
     chosen.identity = identity
+    odd = []
     for form in mine:
         if form is not chosen:
-            form.how = "content"
+            template, how = recognise_sheet(form.sheet, templates, None)
+            if template is not None and how != "unknown":
+                form.template, form.how = template, how
+            else:
+                forms.remove(form)
+                odd.append((form.sheet, template))
+    return odd
 
 
 def missing_columns(sheets: list[RawSheet], template: Template) -> list[str]:
@@ -337,7 +346,7 @@ def ingest_workbook(path: Path, data: bytes, ctx: IngestContext, sha256: str | N
     if not forms:
         own = ctx.templates.get(identity.template_id) if identity is not None else None
         return [_unreadable_form(path, sha, sheets, own or next((t for _s, t in odd if t is not None), None))]
-    _give_identity(forms, identity, ctx.roster)
+    odd += _give_identity(forms, identity, ctx.templates, ctx.roster)
     outcomes = [_ingest_form(path, data, sha, form, ctx, first=i == 0) for i, form in enumerate(forms)]
     outcomes += [_unreadable_form(path, sha, [sheet], template, sheet.name) for sheet, template in odd]
     return outcomes
@@ -721,35 +730,78 @@ def _check_header(header: dict[str, tuple[str, int, int]], template: Template, f
         found.add("missing-date", row=header.get("date", ("", None, None))[1], column=date_field.label)
 
 
-SKIPPED_PREFIXES = ("~$", ".~lock", ".")
+# Files nobody sent: Office/WPS (~$) and LibreOffice (.~lock…#) lock files, and what Windows and macOS leave in
+# folders (Thumbs.db, desktop.ini, .DS_Store and other hidden files). Skipped without a word, only counted.
+NOISE_PREFIXES = ("~$", ".")
+NOISE_NAMES = frozenset({"thumbs.db", "ehthumbs.db", "desktop.ini"})
 
 
-def collect_files(paths: list[Path], root: Path | None = None) -> tuple[list[Path], list[Path]]:
-    """Files to ingest from files and folders (recursively), and the ones skipped (Office lock files, hidden, other kinds).
+def is_noise(name: str) -> bool:
+    """Whether a file in a folder is an office lock file or a system file, never a return."""
+    return name.startswith(NOISE_PREFIXES) or name.lower() in NOISE_NAMES
 
-    Walking a folder never descends into the workspace's own returns/ and roster/ folders.
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file found in a folder and not ingested: noise (`problem` None), or a file named with why it was not read."""
+
+    path: Path
+    problem: Problem | None = None
+
+    @property
+    def name(self) -> str:
+        """The file's name."""
+        return self.path.name
+
+    def outcome(self) -> IngestOutcome:
+        """The file as an ingest outcome (status ``skipped``) for the batch's table and JSON."""
+        return IngestOutcome(self.path, "skipped", findings=[self.problem] if self.problem else [])
+
+
+def _why_skipped(path: Path) -> Problem:
+    """A file of another kind in a folder: what it is (photo, archive, document …) from its name and first bytes."""
+    from fupin_cli.intake.readers import not_readable
+
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(32)
+    except OSError as exc:
+        return make_problem("file-unreadable", file=str(path), reason=errno_text(exc))
+    refusal = not_readable(path.suffix.lower(), head)
+    return make_problem(refusal.code, file=str(path), **refusal.context)
+
+
+def collect_files(paths: list[Path], root: Path | None = None) -> tuple[list[Path], list[Skipped]]:
+    """Files to ingest from files and folders (recursively), and the files of a folder that are skipped.
+
+    A folder's lock and system files are skipped as noise; every other file that is no spreadsheet (a photo,
+    an archive, a document …) is skipped with its reason. A file named on the command line is always taken
+    (its reader says what it is), lock files excepted. Walking a folder never descends into hidden folders
+    nor the workspace's own returns/ and roster/ folders.
     """
     from fupin_cli.intake.readers import READABLE_SUFFIXES
 
     own = [(root / name).resolve() for name in ("returns", "roster")] if root else []
     taken: list[Path] = []
-    skipped: list[Path] = []
+    skipped: list[Skipped] = []
     for path in paths:
-        if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                resolved = child.resolve()
-                if any(resolved.is_relative_to(folder) for folder in own):
-                    continue
-                if any(part.startswith(".") for part in child.relative_to(path).parts[:-1]):
-                    continue
-                if child.name.startswith(SKIPPED_PREFIXES) or child.suffix.lower() not in READABLE_SUFFIXES:
-                    skipped.append(child)
-                else:
-                    taken.append(child)
-        elif path.name.startswith(("~$", ".~lock")):
-            skipped.append(path)
-        else:
-            taken.append(path)
+        if not path.is_dir():
+            if path.name.startswith(("~$", ".~lock")):
+                skipped.append(Skipped(path))
+            else:
+                taken.append(path)
+            continue
+        for child in sorted(p for p in path.rglob("*") if p.is_file()):
+            if any(child.resolve().is_relative_to(folder) for folder in own):
+                continue
+            if any(part.startswith(".") for part in child.relative_to(path).parts[:-1]):
+                continue
+            if is_noise(child.name):
+                skipped.append(Skipped(child))
+            elif child.suffix.lower() in READABLE_SUFFIXES:
+                taken.append(child)
+            else:
+                skipped.append(Skipped(child, _why_skipped(child)))
     return taken, skipped
 
 
@@ -924,18 +976,47 @@ def _tick(progress: object) -> None:
 
 
 def parse_received(text: str, campaign: Campaign) -> dt.datetime:
-    """--received: an ISO date or date-time; without a zone it is campaign time; a bare date is noon that day."""
+    """--received as people write a moment: 2020-11-06T18:30, 2020/11/6 18:30, 11月6日18:30, 2020年11月6日 下午6点半 ….
+
+    The date is read as a return's dates are (a date without a year is in the campaign's year); without a
+    zone the time is campaign time; a bare date is noon that day.
+    """
     from fupin_cli.model.problems import FupinError
 
-    value = text.strip().replace("/", "-")
-    try:
-        if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", value):
-            year, month, day = (int(x) for x in value.split("-"))
-            moment = dt.datetime(year, month, day, 12, 0)
-        else:
-            moment = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise FupinError("received-not-a-date", value=text) from None
+    value = text.strip()
+    moment = _written_moment(value, campaign.year)
+    if moment is None:
+        try:
+            moment = dt.datetime.fromisoformat(value)  # ISO with seconds' fractions or a zone: 18:30:00+08:00
+        except ValueError:
+            raise FupinError("received-not-a-date", value=text) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=campaign.tz)
     return moment
+
+
+# A time of day at the end of a written moment: 18:30, 18：30:00, 18时30分, 6点半, 下午6:30 …
+_WRITTEN_TIME = re.compile(r"(?P<half>上午|早上|中午|下午|晚上)?\s*(?P<hour>\d{1,2})\s*(?:[:：]\s*(?P<minute>\d{1,2})"
+                           r"(?:[:：](?P<second>\d{1,2}))?|[时点]\s*(?:(?P<minute_cn>\d{1,2})\s*分?|(?P<half_hour>半))?)$")
+
+
+def _written_moment(value: str, year: int) -> dt.datetime | None:
+    """A date (any spelling normalize_date reads) and an optional time of day after it; None when it is neither."""
+    date_part, hour, minute, second = value, 12, 0, 0
+    found = _WRITTEN_TIME.search(value)
+    if found and found.start() > 0:
+        date_part = value[:found.start()].rstrip().rstrip("T")
+        hour = int(found["hour"])
+        minute = int(found["minute"] or found["minute_cn"] or (30 if found["half_hour"] else 0))
+        second = int(found["second"] or 0)
+        if found["half"] in ("下午", "晚上") and hour < 12 or found["half"] == "中午" and hour < 3:
+            hour += 12
+    elif re.search(r"\d\s*[:：时点]", value):
+        return None  # a time this does not read (18:30:15.5, a zone): never dropped for noon
+    day, _raw, ok = normalize_date(date_part.strip(), year)
+    if not ok or day is None:
+        return None
+    try:
+        return dt.datetime(day.year, day.month, day.day, hour, minute, second)
+    except ValueError:  # 25:00, 18:75
+        return None

@@ -1,4 +1,7 @@
-"""Files to raw rows: xlsx/xlsm/xls/ods through python-calamine, csv/txt in any supported encoding."""
+"""Files to raw rows: xlsx/xlsm/xls/ods (and WPS .et) through python-calamine, csv/txt in any supported encoding.
+
+Photos, archives and documents are named for what they are, whatever their file is called.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,14 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fupin_cli.intake.safety import OLE_MAGIC, UnreadableFile, check_size, check_spreadsheet, run_contained
+from fupin_cli.intake.safety import (
+    OLE_MAGIC,
+    ZIP_MAGIC,
+    UnreadableFile,
+    check_size,
+    check_spreadsheet,
+    run_contained,
+)
 from fupin_cli.model.problems import errno_text
 from fupin_cli.model.text import UndecodableText, decode_text, parse_text
 
@@ -93,11 +103,64 @@ def read_spreadsheet(data: bytes) -> list[RawSheet]:
     return sheets
 
 
-def _calamine_reason(exc: Exception) -> str:
+_RESAVE = "请在 Excel 或 WPS 中打开原表，另存为 .xlsx 后重发；打不开的话，请填报人重新发送"
+# The reader's own words (English) → what happened, in Chinese; the advice follows.
+_CALAMINE_REASONS: tuple[tuple[str, str], ...] = (
+    ("cannot detect file format", "看不出是哪一种电子表格（扩展名与内容不符，或文件已损坏、没有传完）"),
+    ("zip", "表格的压缩结构已损坏，文件可能没有传完"),
+    ("ole", "旧版 .xls 文件的结构已损坏，文件可能没有传完"),
+    ("xml", "表格内部的数据已损坏"),
+    ("utf", "表格里的文字编码已损坏"),
+)
+
+
+def _calamine_reason(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
-    if "password" in text.lower() or "encrypt" in text.lower():  # an .xls saved with a password
+    lowered = text.lower()
+    if "password" in lowered or "encrypt" in lowered:  # an .xls saved with a password
         return "文件已加密，请去掉密码后重发"
-    return f"电子表格已损坏或不是所称的格式（{text[:160]}）"
+    for key, what in _CALAMINE_REASONS:
+        if key in lowered:
+            return f"{what}；{_RESAVE}"
+    return f"读取程序读不懂这个电子表格；{_RESAVE}（读取程序的原话：{text[:120]}）"
+
+
+def photo_kind(head: bytes) -> str | None:
+    """What a photo or scan is called when the bytes start like one (JPEG, PNG, HEIC, GIF, BMP, WebP, PDF, TIFF)."""
+    for magic, what in _PHOTO_MAGIC:
+        if head.startswith(magic):
+            return what
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return "一张照片（HEIC，苹果手机拍的）"
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "一张图片（WebP）"
+    if head.startswith(b"BM") and head[6:10] == b"\x00\x00\x00\x00" and len(head) >= 26:
+        return "一张图片（BMP）"
+    return None
+
+
+def not_readable(suffix: str, head: bytes) -> UnreadableFile:
+    """Why a file of another kind is no return: a photo or scan, an archive, a document, or another type."""
+    photo = photo_kind(head)
+    if photo:
+        return UnreadableFile("file-photo", format=photo)
+    if suffix in ARCHIVE_SUFFIXES or head.startswith(_ARCHIVE_MAGIC):
+        return UnreadableFile("file-archive", format=suffix or "（无扩展名）")
+    if suffix in DOCUMENT_SUFFIXES:
+        return UnreadableFile("file-document", format=f"{DOCUMENT_SUFFIXES[suffix]}（{suffix}）")
+    return UnreadableFile("unsupported-format", suffix=suffix or "（无扩展名）")
+
+
+def _wps_suffix(data: bytes, suffix: str) -> str:
+    """The spreadsheet format a WPS .et/.ett file holds, by its first bytes: .xls or .xlsx."""
+    if data.startswith(OLE_MAGIC):
+        return ".xls"
+    if data.startswith(ZIP_MAGIC):
+        return ".xlsx"
+    if not data:
+        raise UnreadableFile("file-empty")
+    raise UnreadableFile("file-unreadable", reason=f"这个 {suffix} 文件既不是 .xls 也不是 .xlsx 格式的 WPS 表格，可能已损坏；"
+                                                    "请在 WPS 中打开，另存为 .xlsx 后重发")
 
 
 def read_file(path: Path, data: bytes | None = None) -> list[RawSheet]:
@@ -109,9 +172,14 @@ def read_file(path: Path, data: bytes | None = None) -> list[RawSheet]:
         except OSError as exc:
             raise UnreadableFile("file-unreadable", reason=errno_text(exc)) from None
 
+    photo = photo_kind(data[:32])
+    if photo:  # a photo of the filled form, whatever it is called (a JPEG renamed .xlsx is no broken workbook)
+        raise UnreadableFile("file-photo", format=photo)
     if suffix in TEXT_SUFFIXES:
         check_size(data)
         return [read_text_file(data, path.name)]
+    if suffix in WPS_SUFFIXES:
+        suffix = _wps_suffix(data, suffix)
     if suffix in SPREADSHEET_SUFFIXES:
         notes = check_spreadsheet(data, suffix)  # refuse hostile files before native code sees them
         if data.startswith(OLE_MAGIC):  # legacy .xls cannot be pre-checked: read it in a contained child
@@ -123,4 +191,4 @@ def read_file(path: Path, data: bytes | None = None) -> list[RawSheet]:
                 if sheet.name == note.sheet:
                     sheet.notes.append((note.code, note.row, note.column))
         return sheets
-    raise UnreadableFile("unsupported-format", suffix=suffix or "（无扩展名）")
+    raise not_readable(suffix, data[:32])

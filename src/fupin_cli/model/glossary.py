@@ -30,6 +30,26 @@ ROLE_LABELS: dict[Role, str] = {
     Role.helper: "帮扶责任人",
 }
 
+# What people type for a role on the command line (--role 镇): the English value, the Chinese name and the
+# usual other names, compared without blanks and case.
+ROLE_ALIASES: dict[str, Role] = {
+    **{role.value: role for role in Role},
+    **{label: role for role, label in ROLE_LABELS.items()},
+    "aid-unit": Role.aid_unit, "aidunit": Role.aid_unit,
+    "乡镇": Role.town, "镇街": Role.town, "街道": Role.town,
+    "行政村": Role.village, "村委": Role.village, "村委会": Role.village, "社区": Role.village,
+    "单位": Role.aid_unit, "帮扶联系单位": Role.aid_unit, "后盾单位": Role.aid_unit,
+    "处级": Role.leader, "处级干部": Role.leader, "挂点领导": Role.leader, "领导": Role.leader,
+    "村干": Role.cadre, "驻村干部": Role.cadre, "第一书记": Role.cadre, "驻村工作队": Role.cadre,
+    "驻村工作队员": Role.cadre, "两委干部": Role.cadre, "村两委干部": Role.cadre,
+    "帮扶人": Role.helper, "帮扶干部": Role.helper, "帮扶联系人": Role.helper, "结对帮扶人": Role.helper,
+}
+
+
+def role_from_text(text: str) -> Role | None:
+    """The role a word names (town, 镇, 乡镇, 帮扶责任人 …), or None."""
+    return ROLE_ALIASES.get("".join(text.split()).lower())
+
 
 class Status(str, Enum):
     """The state of one unit × round as of a date: on time, late, missing (deadline passed) or pending."""

@@ -78,6 +78,11 @@ KINDS_TABLE: tuple[Kind, ...] = (
     Kind("file-empty", "error", "文件是空的；请让填报人重新发送"),
     Kind("encoding-error", "error", "第 {offset} 字节无法按 UTF-8、UTF-16 或 GB18030 解码；请用 Excel 另存为“CSV UTF-8”后重发"),
     Kind("unsupported-format", "error", "不支持的文件类型“{suffix}”；请另存为 .xlsx、.xls、.ods 或 .csv"),
+    Kind("file-photo", "error",
+         "这是{format}，不是电子表格；拍照的回执暂不能自动读取，请让填报人发送电子表格，或按表手工录入"),
+    Kind("file-archive", "error", "这是压缩包（{format}），里面的文件没有收取；请先解压，再用 fupin ingest 收取解压出的文件夹"),
+    Kind("file-document", "error",
+         "这是{format}，不是电子表格，暂不能自动读取；请让填报人用发给他的表（.xlsx）填报后发送，或按表手工录入"),
     # recognising the form
     Kind("unknown-template", "error", "认不出是哪一张工作任务清单（标题、列名或任务文字都对不上）；请用 fupin 生成的表填报"),
     Kind("unknown-unit", "error", "花名册中找不到“{value}”（{template}）；请核对姓名/单位，或用 --unit 指定编号"),
@@ -136,7 +141,8 @@ KINDS_TABLE: tuple[Kind, ...] = (
     Kind("os-error", "error", "无法读写 {path}：{reason}；请检查路径、权限和磁盘空间后重试"),
     Kind("os-error-unnamed", "error", "文件操作失败：{reason}"),
     Kind("as-of-not-a-date", "error", "--as-of “{value}”不是日期；请写成 {year}-11-08 或 11月8日"),
-    Kind("received-not-a-date", "error", "--received “{value}”不是日期时间；请写成 2020-11-06 或 2020-11-06T23:00"),
+    Kind("received-not-a-date", "error", "--received “{value}”不是日期时间；请写成 2020-11-06 18:30、2020/11/6 18:30 或 "
+         "11月6日18:30（只写日期按当天 12:00 计）"),
     Kind("town-not-found", "error", "花名册中没有镇“{name}”。{hint}现有的镇：{listed}；请改正 --town"),
     Kind("roster-sheet-unknown", "error", "{path} 中没有名为“{value}”的工作表；现有工作表：{sheets}；请改正 --sheet"),
     Kind("retime-no-reason", "error", "请用 --reason 写明为什么更正收到时间（如“邮件 11月6日 18:30 已到，当时漏收”）；该说明记入存档"),

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from pathlib import Path
 
 from rich.markup import escape
 from rich.table import Table
 
-from fupin_cli.intake.ingest import IngestOutcome
+from fupin_cli.intake.ingest import IngestOutcome, Skipped
 from fupin_cli.model.record import Return
 from fupin_cli.store.retime import Retimed
 
-STATUS_TEXT = {"accepted": "[green]已收[/]", "duplicate": "[dim]已收过[/]", "rejected": "[red]拒收[/]"}
+STATUS_TEXT = {"accepted": "[green]已收[/]", "duplicate": "[dim]已收过[/]", "rejected": "[red]拒收[/]",
+               "skipped": "[red]未收取[/]"}
 
 
 ROW_LIMIT = 200
@@ -27,7 +27,7 @@ def ingest_table(outcomes: list[IngestOutcome], limit: int = ROW_LIMIT) -> Table
     """
     shown = outcomes
     if len(outcomes) > limit:
-        attention = [o for o in outcomes if o.status == "rejected"] + [
+        attention = [o for o in outcomes if o.status in ("rejected", "skipped")] + [
             o for o in outcomes if o.status == "accepted" and o.warnings]
         shown = attention[:limit]
     table = Table(title="收取结果")
@@ -72,20 +72,24 @@ def finding_lines(outcomes: list[IngestOutcome], limit: int = ROW_LIMIT) -> list
     return lines
 
 
-def ingest_summary(outcomes: list[IngestOutcome], skipped: list[Path], dry_run: bool) -> str:
-    """The closing line: how many accepted, already there, refused, skipped."""
+def ingest_summary(outcomes: list[IngestOutcome], skipped: list[Skipped], dry_run: bool) -> str:
+    """The closing line: how many accepted, already there, refused, not read (named above), and noise skipped."""
     counts = Counter(o.status for o in outcomes)
     warnings = sum(len(o.warnings) for o in outcomes if o.status == "accepted")
     text = (f"共 {len(outcomes)} 个文件：收下 {counts['accepted']}，已收过 {counts['duplicate']}，"
-            f"拒收 {counts['rejected']}；提醒 {warnings} 条")
-    if skipped:
-        text += f"；跳过 {len(skipped)} 个非回执文件（如 ~$ 锁文件）"
+            f"拒收 {counts['rejected']}")
+    if counts["skipped"]:
+        text += f"，未收取 {counts['skipped']}（不是电子表格，见上）"
+    text += f"；提醒 {warnings} 条"
+    noise = sum(s.problem is None for s in skipped)
+    if noise:
+        text += f"；另有 {noise} 个锁文件或系统文件（如 ~$ 开头的、Thumbs.db）不是回执，已忽略"
     if dry_run:
         text += "（--dry-run：未写入）"
     return text
 
 
-def outcomes_json(outcomes: list[IngestOutcome], skipped: list[Path], dry_run: bool) -> dict:
+def outcomes_json(outcomes: list[IngestOutcome], skipped: list[Skipped], dry_run: bool) -> dict:
     """The batch as JSON: one entry per file with its status, record id and findings."""
     return {
         "dry_run": dry_run,
@@ -103,7 +107,7 @@ def outcomes_json(outcomes: list[IngestOutcome], skipped: list[Path], dry_run: b
             }
             for o in outcomes
         ],
-        "skipped": [str(p) for p in skipped],
+        "skipped": [str(s.path) for s in skipped],  # noise too; the others are also in "files", status skipped
         "summary": dict(Counter(o.status for o in outcomes)),
     }
 
