@@ -31,7 +31,7 @@ EXPECTED = {
                ["序号", "类型", "工作任务", "是否\n完成", "完成时间"], ["11-07", BEFORE_ASSESSMENT]),
 }
 
-# Pinned so that any change to the wording shows up here even where the source file is absent.
+# Pinned as well, so a change to the wording shows up here even if the templates and SOURCE were edited together.
 VERSIONS = {"leader": "d5d59d4819", "aid_unit": "c5c9ce54c3", "town": "30b17dbb76", "cadre": "3f1e42f215",
             "helper": "c3fb283ddc"}
 TASK_TEXTS_SHA256 = "729cbe40db822b69ac245f94599f0fc47c7dd972c3f02eedf4b2bdb4a15dd08d"

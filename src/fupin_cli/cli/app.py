@@ -14,7 +14,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from fupin_cli import __version__
 from fupin_cli.cli.console import err
-from fupin_cli.cli.usage import UsageError, usage_message
+from fupin_cli.cli.usage import UsageError, global_options_first, usage_line, usage_message
 from fupin_cli.model.problems import FupinError, os_error
 from fupin_cli.model.workspace import Workspace, open_workspace
 from fupin_cli.render.jsonout import to_json
@@ -58,6 +58,8 @@ class FupinGroup(TyperGroup):
     """
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
+        if ctx.parent is None:  # `fupin status -w 目录` is taken as `fupin -w 目录 status`
+            args = global_options_first(args, _own_options(self, args))
         rest = super().parse_args(ctx, args)
         # Kept from the words, not the parsed options: a usage error stops before --format is parsed.
         ctx.meta[_WORDS] = list(rest)
@@ -78,8 +80,37 @@ class FupinGroup(TyperGroup):
         except UsageError as exc:
             # Wrong options or arguments of a sub-command: say it in Chinese, with where to find the usage.
             sub = getattr(exc, "ctx", None)
-            where = sub.command_path if sub is not None else "fupin"
-            _stop(ctx, FupinError("usage", detail=usage_message(exc.format_message()), command=where), "用法错误")
+            where = sub.command_path if sub is not None else _command_path(self, ctx)
+            usage = usage_line(where, sub.command.params) if sub is not None else ""
+            detail = usage_message(exc.format_message(), getattr(exc, "param", None), usage)
+            _stop(ctx, FupinError("usage", detail=detail, command=where), "用法错误")
+
+
+def _own_options(group: TyperGroup, words: list[str]) -> set[str]:
+    """The options of the sub-command the words name (a group's sub-commands followed), to leave where they are."""
+    command: object = group
+    names: set[str] = set()
+    for word in words:
+        commands = getattr(command, "commands", None)
+        if word.startswith("-") or not isinstance(commands, dict) or word not in commands:
+            continue
+        command = commands[word]
+        for param in getattr(command, "params", ()):
+            names.update(getattr(param, "opts", ()))
+    return names
+
+
+def _command_path(group: TyperGroup, ctx: typer.Context) -> str:
+    """`fupin ingest` for an error the parser raised without its context: the sub-commands the words name."""
+    path = [ctx.command_path or "fupin"]
+    command: object = group
+    for word in [ctx.invoked_subcommand or "", *ctx.meta.get(_WORDS, ())]:
+        commands = getattr(command, "commands", None)
+        if not isinstance(commands, dict) or word not in commands:
+            break
+        command = commands[word]
+        path.append(word)
+    return " ".join(path)
 
 
 def _stop(ctx: typer.Context, error: FupinError, title: str = "错误") -> NoReturn:

@@ -14,7 +14,8 @@ from rich.table import Table
 
 from fupin_cli.cli.app import app, options
 from fupin_cli.cli.console import err, out
-from fupin_cli.forms.generate import FORMATS, FormResult, plan_forms, write_forms
+from fupin_cli.cli.usage import role_option
+from fupin_cli.forms.generate import FormResult, parse_formats, plan_forms, write_forms
 from fupin_cli.model.glossary import Role
 from fupin_cli.model.roles import REPORTING_ROLES
 from fupin_cli.store.roster_file import load_roster
@@ -32,16 +33,16 @@ class FormFormat(str, Enum):
 @forms_app.command("generate")
 def generate_command(
     ctx: typer.Context,
-    role: Annotated[Role | None, typer.Option("--role", help="只生成此角色的表：town 镇、leader 处级领导、aid_unit 帮扶单位、cadre 村干部、helper 帮扶责任人。")] = None,
+    role: Annotated[Role | None, role_option("只生成此角色的表：town 镇、leader 处级领导、aid_unit 帮扶单位、cadre 村干部、helper 帮扶责任人")] = None,
     town: Annotated[str | None, typer.Option("--town", help="只生成此镇（及挂点此镇的处级领导）的表。")] = None,
-    fmt: Annotated[FormFormat, typer.Option("--format", help="文件格式：xlsx、csv 或 both（默认，两种都生成）。")] = FormFormat.both,
+    fmt: Annotated[str, typer.Option("--format", help="文件格式：xlsx、csv、pdf（打印用，可拍照回收；需 fupin[paper]），可用逗号组合如 xlsx,pdf；both（默认）即 xlsx,csv。")] = "both",
     out_dir: Annotated[Path | None, typer.Option("--out", help="输出目录；默认为工作区的 forms/。", file_okay=False)] = None,
     round_number: Annotated[int | None, typer.Option("--round", help="在表单身份中记下报送批次 (round)，如 2。", min=1)] = None,
 ) -> None:
     """生成空白表 (generate)：按 输出目录/镇/角色/名称.xlsx|.csv 存放；重复运行得到完全相同的文件。"""
     workspace = options(ctx).open()
     roster = load_roster(workspace.root)
-    formats = FORMATS if fmt is FormFormat.both else (fmt.value,)
+    formats = parse_formats(fmt.value if isinstance(fmt, FormFormat) else fmt)
     target = out_dir if out_dir is not None else workspace.forms_dir
     jobs = plan_forms(workspace, roster, workspace.templates(), out=target, role=role, town=town,
                       formats=formats, round_number=round_number)

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from fupin_cli.cli.app import app, options
 from fupin_cli.cli.console import err, out
+from fupin_cli.cli.usage import role_option
 from fupin_cli.model.glossary import Role
 from fupin_cli.model.problems import FupinError
 from fupin_cli.model.roster import require_town
@@ -78,7 +79,7 @@ app.add_typer(returns_app, name="returns")
 def list_command(
     ctx: typer.Context,
     unit: Annotated[str | None, typer.Option("--unit", help="只看此填报对象编号。")] = None,
-    role: Annotated[Role | None, typer.Option("--role", help="只看此角色。")] = None,
+    role: Annotated[Role | None, role_option("只看此角色")] = None,
     town: Annotated[str | None, typer.Option("--town", help="只看此镇。")] = None,
     fmt: Annotated[Format, typer.Option("--format", help="输出格式：table 或 json。")] = Format.table,
 ) -> None:

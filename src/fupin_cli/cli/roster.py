@@ -11,6 +11,7 @@ from rich.markup import escape
 
 from fupin_cli.cli.app import app, options
 from fupin_cli.cli.console import err, out
+from fupin_cli.cli.usage import role_option
 from fupin_cli.intake.roster_import import import_roster
 from fupin_cli.model.glossary import Role
 from fupin_cli.model.roster import require_town
@@ -32,7 +33,7 @@ class ListFormat(str, Enum):
 def import_command(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="花名册文件：CSV（UTF-8 / GB18030）或 XLSX。", exists=True, dir_okay=False)],
-    role: Annotated[Role, typer.Option("--role", help="导入的角色：town 镇、village 村、aid_unit 帮扶单位、leader 处级领导、cadre 村干部、helper 帮扶责任人。")],
+    role: Annotated[Role, role_option("导入的角色：town 镇、village 村、aid_unit 帮扶单位、leader 处级领导、cadre 村干部、helper 帮扶责任人")],
     replace: Annotated[bool, typer.Option("--replace", help="用此文件替换该角色的全部名单（默认只增改，不删除）。")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="只检查，不写入。")] = False,
     sheet: Annotated[str | None, typer.Option("--sheet", help="工作簿中要导入的工作表名称；默认选名称或表头与角色相符的一张。")] = None,
@@ -54,7 +55,7 @@ def import_command(
 @roster_app.command("list")
 def list_command(
     ctx: typer.Context,
-    role: Annotated[Role | None, typer.Option("--role", help="只列出此角色。")] = None,
+    role: Annotated[Role | None, role_option("只列出此角色")] = None,
     town: Annotated[str | None, typer.Option("--town", help="只列出此镇。")] = None,
     fmt: Annotated[ListFormat, typer.Option("--format", help="输出格式：table 或 json。")] = ListFormat.table,
 ) -> None:

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 import yaml
+from rich import box
+from rich.cells import cell_len
 from rich.markup import escape
 from rich.table import Table
 
@@ -59,10 +61,15 @@ def _rounds(template: Template, campaign: Campaign | None) -> str:
 @templates_app.command("list")
 def list_command(ctx: typer.Context) -> None:
     """列出模板 (list)：编号、附件、标题、任务数、报送批次（在工作区中按本工作区的截止日）。"""
-    table = Table(title="工作任务清单模板")
-    for header in ("编号 id", "附件", "标题", "任务", "报送批次 (rounds)"):
-        table.add_column(header)
     templates, campaign = _available(ctx)
+    table = Table(title="工作任务清单模板", box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
+    # Wrap, never crop: ids and attachment numbers keep their width, titles and rounds fold.
+    table.add_column("编号 id", min_width=max((len(t) for t in templates), default=4))
+    table.add_column("附件", min_width=5)
+    table.add_column("标题", min_width=max((cell_len(t.title) for t in templates.values()), default=4),
+                     overflow="fold")
+    for header in ("任务", "报送批次 (rounds)"):
+        table.add_column(header, overflow="fold")
     for t in templates.values():
         table.add_row(t.id, f"附件{t.attachment}", t.title, str(len(t.tasks)), _rounds(t, campaign))
     out.print(table)

@@ -31,6 +31,19 @@ if TYPE_CHECKING:
     from fupin_cli.forms.xlsx import XlsxPrototype
 
 FORMATS: tuple[str, ...] = ("xlsx", "csv")
+ALL_FORMATS: tuple[str, ...] = ("xlsx", "csv", "pdf")  # pdf: the print version (forms/pdf.py, fupin[paper])
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    """--format: xlsx, csv, pdf or a comma-separated combination; `both` is xlsx and csv."""
+    chosen: list[str] = []
+    for part in text.replace("，", ",").split(","):
+        name = part.strip().lower()
+        names = FORMATS if name == "both" else (name,)
+        if not name or any(n not in ALL_FORMATS for n in names):
+            raise FupinError("forms-format-unknown", value=text)
+        chosen += [n for n in names if n not in chosen]
+    return tuple(f for f in ALL_FORMATS if f in chosen)
 NAME_LIMIT = 60
 TELL_LIMIT = 20  # the namesake's 工作单位 in a file name: 李明（区水利局）
 _FORBIDDEN = re.compile(r'[/\\:*?"<>|\x00-\x1f\x7f]')
@@ -115,7 +128,7 @@ def plan_forms(
 ) -> list[FormJob]:
     """Every form to write, in a stable order (role, roster order, format), each with a path inside `out`."""
     out_root = (out if out is not None else workspace.forms_dir).resolve()
-    formats = tuple(f for f in FORMATS if f in set(formats))
+    formats = tuple(f for f in ALL_FORMATS if f in set(formats))
     town_filter = None
     if town is not None:
         town_filter = require_town(roster, town).name
@@ -177,6 +190,10 @@ class FormWriter:
 
     def render(self, job: FormJob) -> bytes:
         """The bytes of one form."""
+        if job.fmt == "pdf":
+            from fupin_cli.forms.pdf import form_pdf_checked  # fpdf2, segno, OpenCV: only when printing
+
+            return form_pdf_checked(job.template, job.identity, job.unit.name, job.head, job.tell_apart)
         if job.fmt == "csv":
             return form_csv(job.template, job.identity, job.unit.name, job.head, job.tell_apart)
         from fupin_cli.forms.xlsx import XlsxPrototype, date_bounds  # openpyxl: only when writing XLSX

@@ -83,6 +83,29 @@ KINDS_TABLE: tuple[Kind, ...] = (
     Kind("file-archive", "error", "这是压缩包（{format}），里面的文件没有收取；请先解压，再用 fupin ingest 收取解压出的文件夹"),
     Kind("file-document", "error",
          "这是{format}，不是电子表格，暂不能自动读取；请让填报人用发给他的表（.xlsx）填报后发送，或按表手工录入"),
+    # paper returns: a phone photo or a scan of the printed form (intake/paper.py)
+    Kind("paper-extra-missing", "error",
+         "这是{format}；要读取拍照或扫描的纸质表，请先安装纸质表组件：pip install \"fupin[paper]\"，再重新收取"),
+    Kind("paper-unreadable-image", "error", "照片无法打开（{reason}）；请让填报人重新拍照发送原图"),
+    Kind("paper-too-small", "error",
+         "照片太小（{width}×{height}，约 {mp} 百万像素，至少要 1 百万像素）；请发送原图，不要发缩略图或截图"),
+    Kind("paper-too-dark", "error", "照片太暗，看不清表格（平均亮度 {value}/255）；请在光线充足处重新拍照"),
+    Kind("paper-blurred", "error", "照片太模糊，看不清勾选框（清晰度 {value}）；请对准焦点、拿稳手机重新拍照"),
+    Kind("paper-no-markers", "error", "照片中找不到表格四角的定位标记，请把整张表拍全、拍正（只找到 {found} 个）"),
+    Kind("paper-qr-unreadable", "error", "照片中表格右上角的二维码无法识别；请把整张表拍清楚，不要遮挡或折叠二维码后重新拍照"),
+    Kind("paper-qr-foreign", "error", "照片中的二维码不是 fupin 生成的纸质表（内容：{value}）；请使用 fupin forms generate --format pdf 打印的表"),
+    Kind("paper-version-mismatch", "error",
+         "这张纸质表按《{template}》的旧版本（{value}）打印，与当前版本（{current}）的格子位置不同，无法读取；"
+         "请用 fupin forms generate --format pdf 重新打印后填写"),
+    Kind("paper-page-missing", "error",
+         "这是多页纸质表的第 {page} 页（共 {pages} 页），缺少第 {missing} 页；各页须一起收取："
+         "请把所有页扫描成一个 PDF（或每页一张照片放在同一文件夹中一次收取）"),
+    Kind("paper-unsure", "warning",
+         "第 {number} 项（{box}）勾选不清（是 {yes}，否 {no}），需人工确认；请看原照片后运行："
+         "fupin returns confirm {return_id} --task {number} --done 是或否"),
+    Kind("paper-dates-unread", "warning",
+         "纸质表第 {tasks} 项已勾“是”，手写的完成时间未自动识别，已保存截图；需人工确认：fupin returns show {return_id}，"
+         "再用 fupin returns confirm {return_id} --task N --done 是 --date MM-DD 补记"),
     # recognising the form
     Kind("unknown-template", "error", "认不出是哪一张工作任务清单（标题、列名或任务文字都对不上）；请用 fupin 生成的表填报"),
     Kind("unknown-unit", "error", "花名册中找不到“{value}”（{template}）；请核对姓名/单位，或用 --unit 指定编号"),
@@ -138,6 +161,7 @@ KINDS_TABLE: tuple[Kind, ...] = (
     Kind("store-orphan-file", "warning", "原始文件没有对应的回执记录（收取时被中断）；重新收取该回执即可"),
     # stopping a command (FupinError, exit code 2; `code` and message of the JSON {"error": …})
     Kind("usage", "error", "{detail}\n请运行 {command} --help 查看用法。"),
+    Kind("unknown-role", "error", "“{value}”不是可选的值；角色可写：{roles}"),
     Kind("os-error", "error", "无法读写 {path}：{reason}；请检查路径、权限和磁盘空间后重试"),
     Kind("os-error-unnamed", "error", "文件操作失败：{reason}"),
     Kind("as-of-not-a-date", "error", "--as-of “{value}”不是日期；请写成 {year}-11-08 或 11月8日"),
@@ -162,6 +186,15 @@ KINDS_TABLE: tuple[Kind, ...] = (
          "附件{attachment} {title}只有 {count} 次报送，没有第 {value} 次；请改正 --round，或用 --role 只生成其他角色的表"),
     Kind("form-outside-output", "error", "“{name}”的表会写到输出目录之外（{path}）；已停止，请检查花名册中的名称"),
     Kind("form-path-is-folder", "error", "{path} 是一个文件夹，无法写入表格；请改名或删除后重试"),
+    Kind("pdf-no-cjk-font", "error",
+         "找不到可嵌入 PDF 的中文字体；请安装一种后重试：Debian/Ubuntu 运行 sudo apt-get install fonts-noto-cjk"
+         "（或 fonts-wqy-zenhei），Windows 需有宋体（simsun.ttc）或微软雅黑（msyh.ttc）"),
+    Kind("paper-extra-missing-forms", "error", "生成 PDF 纸质表需要纸质表组件；请先运行：pip install \"fupin[paper]\""),
+    Kind("forms-format-unknown", "error", "--format “{value}”无法识别；可选：xlsx、csv、pdf，可用逗号组合（如 xlsx,pdf），both 即 xlsx,csv"),
+    Kind("returns-not-paper", "error", "回执 {value} 不是纸质表照片，没有勾选框可确认；请用 fupin returns list 查看"),
+    Kind("confirm-task-unknown", "error", "回执 {value} 没有第 {number} 项任务；请用 fupin returns show {value} 查看"),
+    Kind("confirm-done-invalid", "error", "--done “{value}”无法识别；请填 是 或 否"),
+    Kind("confirm-date-invalid", "error", "--date “{value}”不是日期；请按 MM-DD 填写，如 11-05"),
     Kind("export-not-xlsx", "error", "--out “{value}”：汇总表请以 .xlsx（Excel 工作簿，如 {stem}.xlsx）"
          "或 .html（手机上看的汇总页，如 {stem}.html）结尾"),
     # dates written in templates and fupin.yaml (one reader: model/monthday.py)

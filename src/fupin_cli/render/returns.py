@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import Counter
 
+from rich import box
 from rich.markup import escape
 from rich.table import Table
 
 from fupin_cli.intake.ingest import IngestOutcome, Skipped
 from fupin_cli.model.record import Return
+from fupin_cli.render.status import widest
 from fupin_cli.store.retime import Retimed
 
 STATUS_TEXT = {"accepted": "[green]已收[/]", "duplicate": "[dim]已收过[/]", "rejected": "[red]拒收[/]",
@@ -112,16 +115,39 @@ def outcomes_json(outcomes: list[IngestOutcome], skipped: list[Skipped], dry_run
     }
 
 
+def short_ids(ids: list[str], least: int = 8) -> list[str]:
+    """Each id by its shortest prefix of at least `least` characters that no other id here shares."""
+    ordered = sorted(set(ids))
+    need: dict[str, int] = {}
+    for i, rid in enumerate(ordered):
+        shared = 0
+        for other in (ordered[i - 1] if i else "", ordered[i + 1] if i + 1 < len(ordered) else ""):
+            shared = max(shared, len(os.path.commonprefix([rid, other])))
+        need[rid] = min(len(rid), max(least, shared + 1))
+    return [rid[:need[rid]] for rid in ids]
+
+
 def returns_table(records: list[Return], tz: dt.tzinfo) -> Table:
     """One row per stored return, superseded ones dimmed."""
-    table = Table(title=f"已收回执（{len(records)}）")
-    for header in ("编号", "填报对象", "镇", "模板", "批次", "收到时间", "原文件名", "提醒", "状态"):
-        table.add_column(header, overflow="fold")
-    for r in records:
+    table = Table(title=f"已收回执（{len(records)}；⚠n 为提醒条数）", box=box.SIMPLE_HEAD, title_justify="left",
+                  pad_edge=False)
+    # Wrap, never crop; names, towns and times keep their width. Ids are shown by a prefix that
+    # is unique here (any unique prefix of 6 or more characters is accepted by the returns commands).
+    shown = short_ids([r.return_id for r in records])
+    table.add_column("编号", min_width=max((len(i) for i in shown), default=6))
+    table.add_column("填报对象", min_width=widest([r.name for r in records]), overflow="fold")
+    table.add_column("镇", min_width=widest([r.town for r in records]), overflow="fold")
+    table.add_column("模板·批次", min_width=8, overflow="fold")
+    table.add_column("收到时间", min_width=5, overflow="fold")
+    table.add_column("原文件名", overflow="fold")
+    table.add_column("状态", min_width=8, overflow="fold")
+    for r, rid in zip(records, shown, strict=True):
+        state = "[dim]已被替代[/]" if r.superseded else "有效"
+        if r.findings:
+            state += f" ⚠{len(r.findings)}"
         table.add_row(
-            r.return_id, f"{r.name}（{r.unit_id}）", r.town, r.template_id, f"第{r.round}次",
-            r.received_at.astimezone(tz).strftime("%m-%d %H:%M"), r.source_name,
-            str(len(r.findings)) if r.findings else "", "[dim]已被替代[/]" if r.superseded else "有效",
+            rid, r.name, r.town, f"{r.template_id} 第{r.round}次",
+            r.received_at.astimezone(tz).strftime("%m-%d %H:%M"), r.source_name, state,
             style="dim" if r.superseded else None,
         )
     return table

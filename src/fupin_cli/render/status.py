@@ -23,6 +23,11 @@ SYMBOLS: dict[Status, tuple[str, str]] = {
 MAX_PROBLEMS = 30
 
 
+def widest(texts: list[str]) -> int:
+    """The width in terminal cells of the widest text (CJK characters count two)."""
+    return max((cell_len(t) for t in texts), default=1)
+
+
 def percent(value: float | None) -> str:
     """0.8 → 80.0%; None (nothing due) → —."""
     return "—" if value is None else f"{value * 100:.1f}%"
@@ -54,11 +59,17 @@ def matrix_table(town: TownStatus) -> Table:
     """Rows: the town, its leaders, aid units, cadres; helpers one row per village as 到位 n/m."""
     width = max((len(us.rounds) for us in town.units), default=1)
     table = Table(title="报送情况", box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
-    table.add_column("角色", no_wrap=True)
-    table.add_column("名称", max_width=18, overflow="ellipsis", no_wrap=True)
-    table.add_column("村/职务", max_width=24, overflow="ellipsis", no_wrap=True)
+    # Names and status words keep their whole width; only the place column wraps (never crops).
+    shown = [us for us in town.units if us.role is not Role.helper]
+    roles = [role_label(us.role, us.checklist) for us in shown] + ([Role.helper.label] if town.villages else [])
+    names = [us.unit.name for us in shown] + [f"{v.village}（{v.helpers}人）" for v in town.villages]
+    table.add_column("角色", min_width=widest(roles), overflow="fold")
+    table.add_column("名称", min_width=widest(names), overflow="fold")
+    table.add_column("村/职务", overflow="fold")
+    status_width = max(widest([f"{SYMBOLS[s][0]} {s.label}" for s in Status]),
+                       widest([f"✗ 到位 {v.helpers}/{v.helpers}" for v in town.villages]))
     for n in range(1, width + 1):
-        table.add_column(f"第{n}次", no_wrap=True)
+        table.add_column(f"第{n}次", min_width=status_width, overflow="fold")
     previous: Role | None = None
     for us in town.units:
         if us.role is Role.helper:
@@ -104,10 +115,10 @@ def own_tasks_table(town: TownStatus) -> Table | None:
     if not tasks:
         return None
     table = Table(title="本镇工作任务（最新一次报送）", box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
-    table.add_column("序号", justify="right")
-    table.add_column("工作任务", max_width=64, overflow="ellipsis", no_wrap=True)
-    table.add_column("是否完成", no_wrap=True)
-    table.add_column("完成时间", no_wrap=True)
+    table.add_column("序号", justify="right", min_width=2)
+    table.add_column("工作任务", overflow="fold")
+    table.add_column("是否完成", min_width=4, overflow="fold")
+    table.add_column("完成时间", min_width=widest(["11月30日"]), overflow="fold")
     for t in tasks:
         a = t.answer
         done = Text("是", style="green") if a and a.done is True else (
@@ -122,11 +133,11 @@ def role_tasks_table(town: TownStatus) -> Table | None:
     if not tasks:
         return None
     table = Table(title="各类填报对象任务完成情况", box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
-    table.add_column("角色", no_wrap=True)
-    table.add_column("序号", justify="right")
-    table.add_column("工作任务", max_width=52, overflow="ellipsis", no_wrap=True)
-    table.add_column("完成", justify="right", no_wrap=True)
-    table.add_column("完成率", justify="right", no_wrap=True)
+    table.add_column("角色", min_width=widest([role_label(t.role, t.checklist) for t in tasks]), overflow="fold")
+    table.add_column("序号", justify="right", min_width=2)
+    table.add_column("工作任务", overflow="fold")
+    table.add_column("完成", justify="right", min_width=widest([f"{t.done}/{t.total}" for t in tasks]))
+    table.add_column("完成率", justify="right", min_width=widest(["100.0%"]))
     previous = None
     for t in tasks:
         if previous is not None and t.template_id != previous:
@@ -164,18 +175,17 @@ def problems_view(problems: tuple[Problem, ...] | list[Problem], limit: int = MA
     """The problems, most urgent first, at most `limit` of them."""
     if not problems:
         return Text("问题：无", style="green")
-    table = Table(title=f"问题（{len(problems)}，最紧急的在前）", box=box.SIMPLE_HEAD, title_justify="left",
-                  pad_edge=False, show_header=False)
-    table.add_column("类别", no_wrap=True)
-    table.add_column("对象", max_width=34, overflow="ellipsis", no_wrap=True)
-    table.add_column("说明", overflow="fold")
-    for p in problems[:limit]:
+    # One paragraph per problem, folded at the terminal's width: nothing is cropped, and the message can be
+    # read (and copied) whole by joining the lines.
+    text = Text(f"问题（{len(problems)}，最紧急的在前）\n", style="bold")
+    for n, p in enumerate(problems[:limit], 1):
         label, style = p.look
-        table.add_row(Text(label, style=style), problem_who(p, namesakes), p.message)
+        text.append(f"{n:>2}．")
+        text.append(label, style=style)
+        text.append(f"  {problem_who(p, namesakes)}：{p.message}\n")
     if len(problems) > limit:
-        table.caption = f"…… 另有 {len(problems) - limit} 条；全部问题：fupin check --town {problems[0].town}"
-        table.caption_justify = "left"
-    return table
+        text.append(f"…… 另有 {len(problems) - limit} 条；全部问题：fupin check --town {problems[0].town}\n")
+    return text
 
 
 def town_view(town: TownStatus) -> Group:
