@@ -26,6 +26,9 @@ class Campaign:
     assessment_start: dt.date
     deadlines: dict[str, tuple[str, ...]] = field(default_factory=dict)
     channels: tuple[Channel, ...] = ()
+    level: str = "district"  # district | town (a town workspace made by `relay kit`)
+    town: str = ""  # the town's id in a town workspace
+    campaign_id: str = ""  # a stable hash of the campaign's identity (relay bundles must carry the same)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -113,8 +116,24 @@ def parse_campaign(doc: object, source: str) -> Campaign:
     overrides = _deadline_overrides(doc.get("deadlines") or {}, year, check)
     channels, channel_problems = parse_channels(doc.get("channels"), source)
     check.lines += channel_problems
+    level, town, campaign_id = _relay_keys(doc, check)
     check.stop("config-invalid")
-    return Campaign(name, district, year, timezone, start, overrides, channels)
+    return Campaign(name, district, year, timezone, start, overrides, channels, level, town, campaign_id)
+
+
+def _relay_keys(doc: dict, check: KeyProblems) -> tuple[str, str, str]:
+    """`level` (district | town), `town` (required at town level) and `campaign_id` (hex) of fupin.yaml."""
+    level = str(doc.get("level") or "district").strip()
+    if level not in ("district", "town"):
+        check.add("config-bad-level", "level", value=level)
+        level = "district"
+    town = str(doc.get("town") or "").strip()
+    if level == "town" and not town:
+        check.add("config-town-missing", "town")
+    campaign_id = str(doc.get("campaign_id") or "").strip()
+    if campaign_id and not all(c in "0123456789abcdef" for c in campaign_id):
+        check.add("config-bad-campaign-id", "campaign_id", value=campaign_id)
+    return level, town, campaign_id
 
 
 def _assessment_start(value: object, year: int, check: KeyProblems) -> dt.date:
