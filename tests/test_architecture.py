@@ -10,7 +10,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "fupin_cli"
 
 # Bottom to top, along the data's path; a package may import only packages before it (and itself).
-LAYERS = ("model", "store", "forms", "intake", "count", "reach", "render", "cli")
+LAYERS = ("model", "store", "forms", "intake", "count", "relay", "reach", "render", "cli")
 
 
 def module_name(path: Path, root: Path = PACKAGE) -> str:

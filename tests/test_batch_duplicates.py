@@ -1,4 +1,4 @@
-"""Issue 18, case 7: two files from one unit and round in one batch (an original and its 更正版) — the one
+"""Two files from one unit and round in one batch (an original and its 更正版) — the one
 that counts is never picked silently: a name saying 更正/修改/最新 wins, else the later modification time."""
 
 from __future__ import annotations

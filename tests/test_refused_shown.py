@@ -1,4 +1,4 @@
-"""Issue 18, case 8: a refused file that says whose return and which round it was is remembered, so status,
+"""A refused file that says whose return and which round it was is remembered, so status,
 check and remind say it came and was refused (and why) instead of "not received"; the round stays missing."""
 
 from __future__ import annotations
@@ -85,8 +85,12 @@ def test_a_refusal_of_a_round_not_yet_due_is_chased_now(runner, demo_workspace):
     assert second["refused"]["reason"] == "所有任务的“是否完成”都没有填写，像是未填的空白表"
     [mine] = [r for r in reminders(runner, ws, "2020-11-10") if r["unit_id"] == helper and r["round"] == 2]
     assert mine["status"] == "pending"
-    assert mine["message"].endswith("已收到但拒收（所有任务的“是否完成”都没有填写，像是未填的空白表），"
-                                    "请按原表重新填报，于11月19日前报送。区扶贫办") or "于11月19日前报送" in mine["message"]
+    assert mine["message"] == ("【催报】邓春梅同志：《帮扶责任人入户帮扶活动工作任务清单》第2次落实情况11月10日 09:00"
+                               "已收到但拒收（所有任务的“是否完成”都没有填写，像是未填的空白表），"
+                               "请按原表重新填报，于11月19日前报送。云溪区扶贫办")
+    # without the refusal a round due in 9 days is not chased yet
+    assert not [r for r in reminders(runner, ws, "2020-11-10") if r["round"] == 2 and r["unit_id"] != helper
+                and r["role"] == "helper"]
 
 
 def test_only_files_that_name_their_unit_are_kept_and_a_dry_run_keeps_none(runner, demo_workspace, town_form):

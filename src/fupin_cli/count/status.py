@@ -373,8 +373,7 @@ def unit_problems(us: UnitStatus, cutoff: dt.datetime) -> list[Problem]:
     found: list[Problem] = []
     for r in us.rounds:
         if r.status is Status.missing:
-            found.append(make_problem("round-missing", round=r.number, deadline=month_day(r.day))
-                         .about(unit, r.number, r.day, template_id=tid, message=_refused_text(r)))
+            found.append(_missing(r).about(unit, r.number, r.day, template_id=tid))
         elif r.status is Status.late and r.received_at is not None:
             received = r.received_at.astimezone(r.deadline.tzinfo)
             found.append(make_problem("round-late", round=r.number, deadline=month_day(r.day),
@@ -412,13 +411,14 @@ def unit_problems(us: UnitStatus, cutoff: dt.datetime) -> list[Problem]:
     return found
 
 
-def _refused_text(r: RoundStatus) -> str | None:
-    """A missing round's message when a file for it came and was refused (None: the plain 未报 message)."""
+def _missing(r: RoundStatus) -> Problem:
+    """A missing round; when a file for it came and was refused, the message says so and why (args `refused`)."""
+    problem = make_problem("round-missing", round=r.number, deadline=month_day(r.day))
     if r.refused is None:
-        return None
+        return problem
     when = r.refused.received_at.astimezone(r.deadline.tzinfo)
-    return message_for("round-refused", round=r.number, deadline=month_day(r.day),
-                       received=f"{month_day(when.date())} {when:%H:%M}", reason=r.refused.reason)
+    refused = message_for("round-refused", received=f"{month_day(when.date())} {when:%H:%M}", reason=r.refused.reason)
+    return replace(problem, message=f"{problem.message}：{refused}", args={**problem.args, "refused": refused})
 
 
 RefusedRounds = dict[tuple[str, str, int], Refusal]

@@ -19,7 +19,7 @@ from fupin_cli.forms.identity import (
     parse_form_code,
 )
 from fupin_cli.intake.normalize import match_text, normalize_date, normalize_done, normalize_text
-from fupin_cli.intake.readers import RawSheet, UnreadableFile, read_file
+from fupin_cli.intake.readers import RawSheet, UnreadableFile, photo_kind, read_file
 from fupin_cli.model.deadlines import Round, infer_round, month_day, rounds_for
 from fupin_cli.model.problems import Problem, errno_text, make_problem
 from fupin_cli.model.record import Answer, Return
@@ -66,6 +66,7 @@ class IngestOutcome:
     sheet: str = ""
     refusal: Refusal | None = None
     round_basis: str = ""  # option | identity | header | received: what the round was taken from
+    attachments: dict[str, bytes] = field(default_factory=dict)  # a paper return's page and box images
 
     @property
     def errors(self) -> list[Problem]:
@@ -335,8 +336,13 @@ def ingest_workbook(path: Path, data: bytes, ctx: IngestContext, sha256: str | N
     Sheets that look like a checklist but cannot be read as one are refused one by one, by name.
     """
     sha = sha256 or hashlib.sha256(data).hexdigest()
+    paper = None
     try:
-        sheets = read_file(path, data)
+        if photo_kind(data[:32]):  # a photo or scan of the printed form: read by intake/paper.py (fupin[paper])
+            from fupin_cli.intake.paper import read_photo
+
+            paper = read_photo(data, ctx.templates, ctx.roster, ctx.campaign, photo_kind(data[:32]) or "")
+        sheets = [paper.sheet] if paper is not None else read_file(path, data)
     except UnreadableFile as exc:
         found = _Located(str(path))
         found.add(exc.code, **exc.context)
@@ -349,6 +355,8 @@ def ingest_workbook(path: Path, data: bytes, ctx: IngestContext, sha256: str | N
     odd += _give_identity(forms, identity, ctx.templates, ctx.roster)
     outcomes = [_ingest_form(path, data, sha, form, ctx, first=i == 0) for i, form in enumerate(forms)]
     outcomes += [_unreadable_form(path, sha, [sheet], template, sheet.name) for sheet, template in odd]
+    if paper is not None:
+        outcomes = [paper.finish(o, str(path)) for o in outcomes]
     return outcomes
 
 
@@ -866,6 +874,10 @@ def _keep(root: Path, outcome: IngestOutcome, data: bytes, writer: StoreWriter |
     seen.update((record.return_id, record.sha256))
     if writer is not None:
         writer.add(record, data)
+        if outcome.attachments:  # a paper return: its straightened page and box crops beside the record
+            from fupin_cli.store.paper_files import add_paper_files
+
+            add_paper_files(root, record.return_id, outcome.attachments)
     if not keep_answers:
         outcome.record = replace(record, answers=())
 

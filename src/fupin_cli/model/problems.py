@@ -294,8 +294,8 @@ KINDS_TABLE: tuple[Kind, ...] = (
     # status and check: a round missing or late against its deadline, a task open or done late
     Kind("round-missing", "violation", "第 {round} 次报送（{deadline}截止）未报",
          kind="missing", check="always", rank=0, label="未报", symbol="✗", style="bold red"),
-    # the message of a round-missing problem when a file for that round came and was refused
-    Kind("round-refused", "warning", "第 {round} 次报送（{deadline}截止）未报：{received} 已收到但拒收（{reason}），请按原表重新填报"),
+    # what a round-missing problem adds (after a colon) when a file for that round came and was refused
+    Kind("round-refused", "warning", "{received} 已收到但拒收（{reason}），请按原表重新填报"),
     Kind("round-late", "violation", "第 {round} 次报送（{deadline}截止）逾期，{received} 才收到",
          kind="late", rank=1, label="逾期"),
     Kind("task-open", "violation", "第 {number} 项任务在最后截止日 {deadline} 后仍未完成",

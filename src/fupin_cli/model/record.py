@@ -88,6 +88,9 @@ class Return:
     recognised_by: str = "identity"
     ingested_at: dt.datetime | None = None
     superseded: bool = False
+    via: str | None = None  # the town id when it came in a town's bundle (relay), None when received directly
+    relayed_at: dt.datetime | None = None  # when the district received that bundle
+    bundle: str = ""  # the sha256 of that bundle
 
     def to_dict(self) -> dict:
         """The return as JSON-ready data (the stored record and `returns list --format json`)."""
@@ -109,6 +112,9 @@ class Return:
             "recognised_by": self.recognised_by,
             "ingested_at": self.ingested_at.isoformat() if self.ingested_at else None,
             "superseded": self.superseded,
+            "via": self.via,
+            "relayed_at": self.relayed_at.isoformat() if self.relayed_at else None,
+            "bundle": self.bundle or None,
             "header": dict(self.header),
             "answers": [a.to_dict() for a in self.answers],
             "findings": [
@@ -148,4 +154,7 @@ class Return:
             recognised_by=_share(data.get("recognised_by", "identity")),
             ingested_at=dt.datetime.fromisoformat(ingested) if ingested else None,
             superseded=bool(data.get("superseded", False)),
+            via=_share(data["via"]) if data.get("via") else None,
+            relayed_at=dt.datetime.fromisoformat(data["relayed_at"]) if data.get("relayed_at") else None,
+            bundle=data.get("bundle") or "",
         )

@@ -14,6 +14,8 @@ def violation_line(v: Verdict) -> str:
         where += f"（{p.village}）"
     when = f" 第{p.round}次 {month_day(p.deadline)}" if p.round and p.deadline else ""
     detail = "" if p.kind == "missing" else f" {p.message}"
+    if p.args.get("refused"):  # a file for the round came and was refused: say so, not only 未报
+        detail = f"（{p.args['refused']}）"
     level = "" if v.failing else "（不计失败）"
     return f"{where}{when}: {v.word}{detail}{level}"
 
