@@ -49,7 +49,7 @@ def test_a_correction_in_the_same_folder_counts_and_the_clerk_is_told(runner, de
 def test_without_a_telling_name_the_later_saved_file_counts(runner, demo_workspace, town_form):
     ws = demo_workspace
     folder = ws / "inbox"
-    later = filled(town_form, folder / "a.xlsx", answers=ALL_DONE, mtime=MONDAY + 600)
+    filled(town_form, folder / "a.xlsx", answers=ALL_DONE, mtime=MONDAY + 600)
     earlier = filled(town_form, folder / "b.xlsx", answers=NONE_DONE, mtime=MONDAY)
     code, text = ingest_lines(runner, ws, folder, received="2020-11-06T18:00")
     assert code == 0

@@ -3,10 +3,9 @@ are the checklist's, so the refusal says which task rows differ from the officia
 
 from __future__ import annotations
 
-from inbox import fupin, ingest, unit_id, unit_round, unit_rounds
-
 from fill import return_rows, xlsx_bytes
 from fupin_cli.model.workspace import load_workspace
+from inbox import fupin, ingest, unit_id, unit_round, unit_rounds
 
 
 def test_every_shortened_task_row_is_named(runner, demo_workspace):
@@ -19,9 +18,7 @@ def test_every_shortened_task_row_is_named(runner, demo_workspace):
     code, [entry] = ingest(runner, ws, path, received="2020-11-06T18:00")
     assert code == 1
     errors = [(f["code"], f["row"], f["column"]) for f in entry["findings"] if f["severity"] == "error"]
-    first = 10  # 附件, title, three header lines, blank, table header → task 1 on row 8? (counted below)
-    rows = [f["row"] for f in entry["findings"]]
-    first = min(rows)
+    first = 8  # 附件, title, three header lines, a blank row and the table header: task 1 is on row 8
     assert errors == [("task-text-changed", first + k, "C") for k in range(13)]
     messages = [f["message"] for f in entry["findings"]]
     assert messages[0] == f"第 1 项任务的文字被改动：“{short[0]}”；请勿修改任务内容"
@@ -40,8 +37,7 @@ def test_a_shortened_row_among_a_deleted_one_is_named_by_its_task(runner, demo_w
     texts = [t.text for t in town.tasks]
     texts[4] = texts[4][:20]  # task 5 shortened
     texts[8] = texts[8][5:40] + "……"  # task 9: a piece of it
-    del texts[10]  # task 11 left out: 12 rows for 13 tasks
-    texts.insert(6, "新增的一项任务")
+    texts.insert(6, "新增的一项任务")  # and a row added: 14 rows for 13 tasks
     path = ws / "inbox" / "城关镇.xlsx"
     path.parent.mkdir(parents=True)
     path.write_bytes(xlsx_bytes(return_rows(town, "城关镇", tasks=texts)))

@@ -124,3 +124,9 @@ def set_ratios(measures: list[Measure], refs: dict[str, Measure], saved: dict) -
         n_csv, n_workbooks = len(saved["csv"]), len(saved["xlsx"]) + len(saved["xls"])
         mix = (ref_csv.ms_per_item * n_csv + xlsx_ms * n_workbooks) / (n_csv + n_workbooks)
         ing.ref, ing.ratio = "same mix read by openpyxl ro + csv", ing.ms_per_item / mix
+        again = by.get("ingest again (all stored)")
+        if again and again.ms_per_item:
+            again.ref, again.ratio = "same mix read by openpyxl ro + csv", again.ms_per_item / mix
+    start, ref_start = by.get("start-up: fupin --version"), by.get("reference: import typer, rich, yaml")
+    if start and start.seconds and ref_start and ref_start.seconds:
+        start.ref, start.ratio = "python importing typer, rich, yaml", start.seconds / ref_start.seconds

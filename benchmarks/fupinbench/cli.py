@@ -30,6 +30,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--ref-limit", type=int, default=1000,
                         help="items per in-process reference (spread evenly; 0 = all)")
     parser.add_argument("--no-xls", action="store_true", help="skip the LibreOffice XLS conversion")
+    parser.add_argument("--no-profile", action="store_true",
+                        help="skip the in-process stage profile of ingest (see fupinbench/profile.py)")
     parser.add_argument("--fupin", default=str(Path(sys.executable).with_name("fupin")),
                         help="the fupin executable to time")
     args = parser.parse_args(argv)
@@ -61,11 +63,17 @@ def run_all(root: Path, saved: dict, args: argparse.Namespace) -> list[Measure]:
     refs = run_baselines(root, saved, args.repeat, args.ref_limit)
     set_ratios(measures, refs, saved)
     measures += refs.values()
-    print_summary(measures)
+    profile = None
+    if not args.no_profile:
+        from fupinbench.profile import profile_ingest
+
+        print("stage profile of ingest (in-process):", flush=True)
+        profile = profile_ingest(root)
+    print_summary(measures, profile, args.scale)
     info = run_info(dt.datetime.now().strftime("%Y-%m-%d %H:%M"), args.scale, args.seed, args.repeat, args.ref_limit,
                     f"--scale {args.scale:g} --repeat {args.repeat}" + (" --no-xls" if args.no_xls else ""), saved)
-    write_results(args.results, info, measures)
+    write_results(args.results, info, measures, profile)
     if args.json:
-        write_json(args.json, info, measures)
+        write_json(args.json, info, measures, profile)
     print(f"\nwrote {args.results}")
     return measures

@@ -87,6 +87,47 @@ def targets(by: dict[str, Measure]) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _ok(value: float | None, limit: float) -> bool | None:
+    return None if value is None else value <= limit
+
+
+def prefecture_targets(by: dict[str, Measure], scale: float) -> list[tuple[str, str, str]]:
+    """(target, measured / target, verdict) for issue 13's targets; the status limits of --scale 10 from scale 5 up."""
+    big = scale >= 5
+    get = by.get
+    rows = []
+    ing, again, ver = get("ingest (all returns)"), get("ingest again (all stored)"), get("start-up: fupin --version")
+    ratio = ing.ratio if ing else None
+    rows.append(("ingest of the inbox vs plain read of the same files ≤ 0.6×",
+                 f"{fmt(ratio)}× / 0.6× = {fmt(ratio / 0.6 if ratio else None)}", verdict(_ok(ratio, 0.6))))
+    marginal = None
+    if ing and ing.seconds and ver and ver.seconds:
+        marginal = 1000 * (ing.seconds - ver.seconds) / ing.count
+    rows.append(("ingest per return, marginal ((ingest − `fupin --version`) / returns) ≤ 0.4 ms",
+                 f"{fmt(marginal)} ms / 0.4 ms = {fmt(marginal / 0.4 if marginal else None)}",
+                 verdict(_ok(marginal, 0.4))))
+    limits = (0.5, 2.0, 2.0) if big else (0.3, 0.5, 0.5)
+    for name, limit in zip(("status --town", "status (district)", "check"), limits, strict=True):
+        m = get(name)
+        sec = m.seconds if m else None
+        rows.append((f"`{name}` ≤ {limit} s ({'--scale 10' if big else 'district'})",
+                     f"{fmt(sec, 3)} s / {limit} s = {fmt(sec / limit if sec else None)}", verdict(_ok(sec, limit))))
+    peak = max((m.peak_mb for m in (get("status (district)"), get("status --town")) if m and m.peak_mb), default=None)
+    rows.append(("peak memory of status ≤ 400 MB" + (" (at --scale 10)" if big else " (judged at --scale 10)"),
+                 f"{fmt(peak, 0)} MB / 400 MB = {fmt(peak / 400 if peak else None)}",
+                 verdict(_ok(peak, 400)) if big else "—"))
+    ref = get("reference: import typer, rich, yaml")
+    sec = ver.seconds if ver else None
+    rows.append(("start-up `fupin --version` ≤ 0.12 s, i.e. ≤ 1.1× a Python importing typer, rich, yaml "
+                 f"({fmt(ref.seconds if ref else None, 3)} s here)",
+                 f"{fmt(sec, 3)} s, {fmt(ver.ratio if ver else None)}× / 1.1×", verdict(_ok(ver.ratio if ver else None,
+                                                                                         1.1))))
+    ratio = again.ratio if again else None
+    rows.append(("re-ingesting the same inbox (all stored) ≤ 0.2× plain read",
+                 f"{fmt(ratio)}× / 0.2× = {fmt(ratio / 0.2 if ratio else None)}", verdict(_ok(ratio, 0.2))))
+    return rows
+
+
 def run_info(when: str, scale: float, seed: int, repeat: int, ref_limit: int, args: str, saved: dict) -> dict:
     """What the report says about the run: when, options, machine and the district's counts."""
     n_csv, n_xlsx, n_xls = (len(saved[kind]) for kind in ("csv", "xlsx", "xls"))
@@ -116,14 +157,20 @@ def context_lines(info: dict[str, object]) -> list[str]:
             f"on up to {info['ref_limit'] or 'all'} items spread over the same files"]
 
 
-def write_results(path: Path, info: dict[str, object], measures: list[Measure]) -> None:
+def write_results(path: Path, info: dict[str, object], measures: list[Measure], profile: dict | None = None) -> None:
     """Write (or refresh the generated part of) RESULTS.md; text outside the markers is kept."""
+    from fupinbench.profile import profile_lines
+
     by = {m.name: m for m in measures}
     lines = [BEGIN, "", f"## Run of {info['when']} — `python benchmarks/run.py {info['args']}`", "",
              *context_lines(info),
              "", "### Figures", "", *table_lines(measures), "", "### Targets (at --scale 1 on 2 cores)", "",
              "| target | measured | verdict |", "|---|---|---|",
-             *[f"| {t} | {v} | {r} |" for t, v, r in targets(by)], "", END]
+             *[f"| {t} | {v} | {r} |" for t, v, r in targets(by)], "",
+             f"### Prefecture-scale targets (issue 13; this run at --scale {info['scale']:g})", "",
+             "| target | measured / target | verdict |", "|---|---|---|",
+             *[f"| {t} | {v} | {r} |" for t, v, r in prefecture_targets(by, float(info['scale']))], "",
+             *(["### Where ingest's time goes", "", *profile_lines(profile), ""] if profile else []), END]
     block = "\n".join(lines)
     old = path.read_text(encoding="utf-8") if path.exists() else ""
     if BEGIN in old and END in old:
@@ -133,16 +180,23 @@ def write_results(path: Path, info: dict[str, object], measures: list[Measure]) 
     path.write_text(text, encoding="utf-8")
 
 
-def write_json(path: Path, info: dict[str, object], measures: list[Measure]) -> None:
-    """The run's description and raw figures as JSON."""
+def write_json(path: Path, info: dict[str, object], measures: list[Measure], profile: dict | None = None) -> None:
+    """The run's description and raw figures (and the ingest stage profile) as JSON."""
     figures = [{**asdict(m), "seconds": m.seconds, "ms_per_item": m.ms_per_item} for m in measures]
-    path.write_text(json.dumps({**info, "measures": figures}, ensure_ascii=False, indent=1), encoding="utf-8")
+    path.write_text(json.dumps({**info, "measures": figures, "profile": profile}, ensure_ascii=False, indent=1),
+                    encoding="utf-8")
 
 
-def print_summary(measures: list[Measure]) -> None:
-    """The figures table and one PASS/FAIL line per target, on stdout."""
+def print_summary(measures: list[Measure], profile: dict | None = None, scale: float = 1.0) -> None:
+    """The figures table, one PASS/FAIL line per target and the ingest stage profile, on stdout."""
+    from fupinbench.profile import profile_lines
+
     print()
     print("\n".join(table_lines(measures)))
     print()
-    for target, value, ruling in targets({m.name: m for m in measures}):
+    by = {m.name: m for m in measures}
+    for target, value, ruling in targets(by) + prefecture_targets(by, scale):
         print(f"{ruling:<5} {target}: {value}")
+    if profile:
+        print()
+        print("\n".join(profile_lines(profile)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -98,7 +99,19 @@ def ingest_stages(root: Path, saved: dict, fupin: str, repeat: int) -> list[Meas
     # The last run leaves the store full of every return: status and check read it.
     measures.append(measure_command(Measure("ingest (all returns)", n_returns, "returns"),
                                     [*ingest, str(root / "inbox")], ws, repeat, before=empty_store))
+    # The same inbox again onto the full store: every file a duplicate, the store left as it was.
+    measures.append(measure_command(Measure("ingest again (all stored)", n_returns, "returns"),
+                                    [*ingest, str(root / "inbox")], ws, repeat))
     return measures
+
+
+def startup_stages(ws: Path, fupin: str, repeat: int) -> list[Measure]:
+    """`fupin --version`, and the reference: a Python that imports only typer, rich and yaml."""
+    python = sys.executable  # the Python that runs the harness: the one fupin is installed in
+    return [measure_command(Measure("start-up: fupin --version", 1, "run"), [fupin, "--version"], ws, repeat,
+                            ok_codes=(0,)),
+            measure_command(Measure("reference: import typer, rich, yaml", 1, "run"),
+                            [python, "-c", "import typer, rich, yaml"], ws, repeat, ok_codes=(0,))]
 
 
 def report_stages(ws: Path, town: str, fupin: str, repeat: int) -> list[Measure]:
@@ -115,5 +128,5 @@ def run_stages(root: Path, saved: dict, fupin: str, repeat: int) -> list[Measure
     """Every fupin command of the benchmark, in the order that leaves each one the store it needs."""
     ws, scratch = root / "ws", root / "scratch"
     print(f"measuring (median of {repeat}):", flush=True)
-    return [*generate_stages(ws, scratch, fupin, repeat, saved["forms"]), *ingest_stages(root, saved, fupin, repeat),
-            *report_stages(ws, saved["town"], fupin, repeat)]
+    return [*startup_stages(ws, fupin, repeat), *generate_stages(ws, scratch, fupin, repeat, saved["forms"]),
+            *ingest_stages(root, saved, fupin, repeat), *report_stages(ws, saved["town"], fupin, repeat)]

@@ -7,6 +7,8 @@ from fupin_cli.cli import (  # noqa: F401  (each registers its commands on `app`
     forms,
     ingest,
     init,
+    paper,
+    relay,
     remind,
     returns,
     roster,

@@ -50,8 +50,14 @@ def ingest_command(
     )
     if unit and unit not in context.roster.by_id():
         raise FupinError("unit-not-in-roster", value=unit)
-    files, skipped = collect_files(paths, workspace.root)
+    from fupin_cli.cli.relay import bundle_lines, take_bundles
+    from fupin_cli.relay.bundle import as_outcomes, bundle_json, is_bundle
+
+    bundles = [p for p in paths if not p.is_dir() and is_bundle(p)]  # a town's bundle: taken whole or refused
+    relayed = take_bundles(workspace.root, bundles, context, dry_run)
+    files, skipped = collect_files([p for p in paths if p not in bundles], workspace.root)
     named = [s.outcome() for s in skipped if s.problem is not None]  # a photo, an archive … named, not counted
+    named += [o for r in relayed for o in as_outcomes(r)]
     if not files and not named:
         raise FupinError("no-files-to-ingest")
     with Progress(TextColumn("收取回执"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
@@ -60,11 +66,11 @@ def ingest_command(
         outcomes = ingest_files(workspace.root, files, context, dry_run=dry_run,
                                 progress=lambda: bar.advance(task), keep_answers=False) + named
     if fmt is Format.json:
-        typer.echo(to_json(outcomes_json(outcomes, skipped, dry_run)))
+        typer.echo(to_json({**outcomes_json(outcomes, skipped, dry_run), "bundles": [bundle_json(r) for r in relayed]}))
     else:
         out.print(ingest_table(outcomes))
         # ✗ what refused a file; ⚠ each warning, of a file taken or already there (a --received that differs)
-        for line in finding_lines(outcomes):
+        for line in finding_lines(outcomes) + bundle_lines(relayed):
             err.print(line, soft_wrap=True)
         err.print(ingest_summary(outcomes, skipped, dry_run))
     if any(o.status in ("rejected", "skipped") for o in outcomes):
@@ -93,6 +99,6 @@ def list_command(
         records = [r for r in records if normalize_name(r.town) == normalize_name(found.name)]
     records = [r for r in records if (unit is None or r.unit_id == unit) and (role is None or r.role == role.value)]
     if fmt is Format.json:
-        typer.echo(to_json([r.to_dict() for r in records]))
+        typer.echo(to_json([r.to_listing() for r in records]))
     else:
         out.print(returns_table(records, workspace.campaign.tz))

@@ -8,11 +8,12 @@ from typing import Annotated
 import typer
 
 from fupin_cli.cli.app import app, options
-from fupin_cli.cli.console import out
+from fupin_cli.cli.console import err, out
 from fupin_cli.count.load import Loaded
 from fupin_cli.count.load import load as load_workspace
 from fupin_cli.count.load import load_district as load_district_status
 from fupin_cli.count.status import DistrictStatus, compute_status
+from fupin_cli.model.problems import message_for
 from fupin_cli.render.jsonout import to_json
 
 AsOf = Annotated[str | None, typer.Option("--as-of", help="统计截至哪一天 (as-of)，如 2020-11-08；按该日 24 时计，默认今天。")]
@@ -56,3 +57,6 @@ def status_command(
                    nl=False)
     else:
         out.print(district_table(result) if isinstance(result, DistrictStatus) else town_view(result))
+    damaged = data.damaged()  # a warning on stderr only: the counts stand and the exit code is unchanged
+    if damaged:
+        err.print(f"[yellow]⚠[/] {message_for('store-damaged', count=damaged)}", soft_wrap=True)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from fupin_cli.count.query import current_stream
 from fupin_cli.count.status import DistrictStatus, district_status, town_units
 from fupin_cli.intake.normalize import normalize_date
+from fupin_cli.model.deadlines import end_of_day
 from fupin_cli.model.problems import FupinError
 from fupin_cli.model.record import Return
 from fupin_cli.model.roster import Roster, Unit, require_town
 from fupin_cli.model.templates import Template
 from fupin_cli.model.workspace import Campaign, Workspace
-from fupin_cli.store.archive import Refusal, iter_returns, load_refusals
+from fupin_cli.store.archive import Refusal, load_refusals
 from fupin_cli.store.roster_file import load_roster
 
 
@@ -28,10 +30,17 @@ class Loaded:
     as_of: dt.date
     town: Unit | None = None
     refused: tuple[Refusal, ...] = ()  # files refused at ingest that named their unit and round
+    unreadable: list[str] = field(default_factory=list)  # records the stream could not read, once it has run
 
     @property
     def campaign(self) -> Campaign:
         return self.workspace.campaign
+
+    def damaged(self) -> int:
+        """How many stored returns `fupin doctor` would find damaged, as far as a cheap look tells (after the stream)."""
+        from fupin_cli.store.doctor import quick_damage
+
+        return quick_damage(self.workspace.root, self.unreadable)
 
 
 def parse_as_of(text: str | None, campaign: Campaign) -> dt.date:
@@ -49,8 +58,13 @@ def load(workspace: Workspace, as_of: str | None, town: str | None = None) -> Lo
     roster = load_roster(workspace.root)
     found = require_town(roster, town) if town is not None else None
     unit_ids = {u.unit_id for u in town_units(roster, found)} if found is not None else None
-    return Loaded(workspace, roster, workspace.templates(), iter_returns(workspace.root, unit_ids),
-                  parse_as_of(as_of, workspace.campaign), found, tuple(load_refusals(workspace.root, unit_ids)))
+    unreadable: list[str] = []
+    day = parse_as_of(as_of, workspace.campaign)
+    # Only the returns that count as of the day, picked from the store's index (count/query.py).
+    returns = current_stream(workspace.root, unit_ids, end_of_day(day, workspace.campaign), unreadable)
+    return Loaded(workspace, roster, workspace.templates(), returns,
+                  day, found, tuple(load_refusals(workspace.root, unit_ids)),
+                  unreadable)
 
 
 def load_district(workspace: Workspace, as_of: str | None, town: str | None) -> tuple[Loaded, DistrictStatus]:

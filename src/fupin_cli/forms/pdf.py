@@ -23,16 +23,17 @@ PAGE_W, PAGE_H = 210.0, 297.0
 MARGIN = 10.0  # the markers' outer corners, inside any printer's unprintable border
 MARKER = 12.0
 MARKER_IDS = (0, 1, 2, 3)  # top left, top right, bottom right, bottom left
-QR_BOX = (162.0, 10.0, 22.0)  # x, y, size (mm), left of the top-right marker
+QR_BOX = (157.0, 10.0, 27.0)  # x, y, size (mm), left of the top-right marker
 TABLE_X, TABLE_W = 15.0, 180.0
-TABLE_TOP, TABLE_BOTTOM = 47.0, 270.0
+TABLE_TOP, TABLE_BOTTOM = 50.0, 270.0
 BOX = 7.0  # tick-box side (mm)
 FONT_PT = 9.5
 LINE_MM = 4.4
 MIN_ROW = 12.0
 COLUMN_MM = {"number": 10.0, "category": 22.0, "done": 27.0, "done_on": 28.0, "note": 24.0}
 DATE_BLANK = "____月____日"
-QR_PREFIX = "FPQ1"
+QR_PREFIX = "F1"
+VERSION_DIGITS = 6  # of the template version in the QR (a shorter text: bigger modules)
 
 # Fonts with CJK glyphs, in order of preference: (path, face index in a collection).
 FONT_CANDIDATES: tuple[tuple[str, int], ...] = (
@@ -161,9 +162,9 @@ def campaign_hash(identity: FormIdentity) -> str:
 
 
 def qr_payload(identity: FormIdentity, page: int, pages: int) -> str:
-    """The QR's short ASCII text: FPQ1|year|campaign hash|template|version|unit|round|page/pages."""
+    """The QR's short ASCII text: F1|year|campaign hash|template|version prefix|unit|round|page/pages."""
     parts = [QR_PREFIX, str(identity.year), campaign_hash(identity), identity.template_id,
-             identity.template_version, identity.unit_id, str(identity.round or ""), f"{page}/{pages}"]
+             identity.template_version[:VERSION_DIGITS], identity.unit_id, str(identity.round or ""), f"{page}/{pages}"]
     return "|".join(parts)
 
 
@@ -217,7 +218,7 @@ def _draw_machine_marks(pdf: object, payload: str, markers: dict[int, bytes]) ->
 
     for marker_id, x, y in marker_positions():
         pdf.image(io.BytesIO(markers[marker_id]), x=x, y=y, w=MARKER, h=MARKER)  # type: ignore[attr-defined]
-    qr = segno.make(payload, error="q", micro=False)
+    qr = segno.make(payload, error="m", micro=False)
     x0, y0, size = QR_BOX
     matrix = list(qr.matrix_iter(border=2))
     cell = size / len(matrix)
@@ -241,7 +242,7 @@ def _draw_top(pdf: object, template: Template, identity: FormIdentity, entries: 
         p.text(MARGIN + MARKER + 3 + (128 - width) / 2, 27 + i * 6.5, line)  # type: ignore[attr-defined]
     p.set_font("cjk", size=7)  # type: ignore[attr-defined]
     code = f"{identity.form_code}  第 {page}/{pages} 页"
-    p.text(QR_BOX[0] - 1, QR_BOX[1] + QR_BOX[2] + 3, code)  # type: ignore[attr-defined]
+    p.text(QR_BOX[0] - 3, QR_BOX[1] + QR_BOX[2] + 2.5, code)  # type: ignore[attr-defined]
     text = "    ".join(f"{label}：{value}" for label, value in entries)
     size = 10.5
     while size > 7 and sum(char_em(ch) for ch in text) * size * 0.3528 > TABLE_W:

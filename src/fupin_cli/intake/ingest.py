@@ -779,6 +779,13 @@ def _why_skipped(path: Path) -> Problem:
     return make_problem(refusal.code, file=str(path), **refusal.context)
 
 
+def _paper_photo(path: Path) -> bool:
+    """A photo or scan in a folder is taken when the paper reader (fupin[paper]) is installed."""
+    from fupin_cli.intake.paper import PAPER_SUFFIXES, paper_ready
+
+    return path.suffix.lower() in PAPER_SUFFIXES and paper_ready()
+
+
 def collect_files(paths: list[Path], root: Path | None = None) -> tuple[list[Path], list[Skipped]]:
     """Files to ingest from files and folders (recursively), and the files of a folder that are skipped.
 
@@ -806,7 +813,7 @@ def collect_files(paths: list[Path], root: Path | None = None) -> tuple[list[Pat
                 continue
             if is_noise(child.name):
                 skipped.append(Skipped(child))
-            elif child.suffix.lower() in READABLE_SUFFIXES:
+            elif child.suffix.lower() in READABLE_SUFFIXES or _paper_photo(child):
                 taken.append(child)
             else:
                 skipped.append(Skipped(child, _why_skipped(child)))

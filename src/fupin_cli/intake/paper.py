@@ -198,8 +198,8 @@ def find_markers(gray: object) -> dict[int, object]:
     return found
 
 
-def rectify(gray: object, markers: dict[int, object]) -> object:
-    """The page straightened to SCALE px/mm from the markers' corners (rotation undone by their ids)."""
+def page_matrix(markers: dict[int, object]) -> object:
+    """The homography from image pixels to page millimetres, from the markers' corners (ids say which is which)."""
     import cv2
     import numpy as np
 
@@ -209,28 +209,54 @@ def rectify(gray: object, markers: dict[int, object]) -> object:
             continue
         source.extend(markers[marker_id])
         target.extend([(x, y), (x + MARKER, y), (x + MARKER, y + MARKER), (x, y + MARKER)])
-    matrix, _mask = cv2.findHomography(np.float32(source), np.float32(target) * SCALE)
+    matrix, _mask = cv2.findHomography(np.float32(source), np.float32(target))
+    return matrix
+
+
+def _scaled(matrix: object, scale: float, left: float = 0.0, top: float = 0.0, shrink: float = 1.0) -> object:
+    """mm homography → pixels at `scale` px/mm of a region starting at (left, top) mm, for an image `shrink`-ed."""
+    import numpy as np
+
+    to_px = np.array([[scale, 0, -left * scale], [0, scale, -top * scale], [0, 0, 1]])
+    from_full = np.array([[shrink, 0, 0], [0, shrink, 0], [0, 0, 1]])
+    return to_px @ matrix @ from_full
+
+
+def rectify(gray: object, matrix: object) -> object:
+    """The page straightened to SCALE px/mm (rotation undone with it)."""
+    import cv2
+
     size = (int(PAGE_W * SCALE), int(PAGE_H * SCALE))
-    return cv2.warpPerspective(gray, matrix, size, flags=cv2.INTER_LINEAR, borderValue=255)
+    return cv2.warpPerspective(gray, _scaled(matrix, SCALE), size, flags=cv2.INTER_LINEAR, borderValue=255)
 
 
-def read_qr(page: object, original: object) -> str | None:
-    """The QR's text from the straightened page (its known place first), else from the whole photo."""
+def read_qr(full: object, matrix: object, shrink: float) -> str | None:
+    """The QR's text, straightened from the full-size photo at 14 px/mm where the layout puts it."""
     import cv2
 
     x, y, size = QR_BOX
-    m = 4.0
-    crop = page[int((y - m) * SCALE):int((y + size + m) * SCALE), int((x - m) * SCALE):int((x + size + m) * SCALE)]
+    margin, scale = 4.0, 14.0
+    side = int((size + 2 * margin) * scale)
+    crop = cv2.warpPerspective(full, _scaled(matrix, scale, x - margin, y - margin, shrink), (side, side),
+                               flags=cv2.INTER_AREA, borderValue=255)
     detector = cv2.QRCodeDetector()
-    big = cv2.resize(crop, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
-    _t, binary = cv2.threshold(big, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    for image in (big, binary, crop, original):
+    _t, binary = cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    small = cv2.resize(crop, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    for image in (crop, binary, small):
         try:
             text, _points, _code = detector.detectAndDecode(image)
         except cv2.error:
             continue
         if text:
             return text
+    try:
+        import zxingcpp  # more forgiving of blur and JPEG blocks than OpenCV's reader
+    except ImportError:
+        return None
+    for image in (crop, small):
+        for result in zxingcpp.read_barcodes(image):
+            if result.text:
+                return result.text
     return None
 
 
@@ -247,32 +273,34 @@ def _refusal_for(gray: object, found: int) -> UnreadableFile:
     return UnreadableFile("paper-no-markers", found=found)
 
 
-def _work_image(gray: object) -> object:
+def _work_image(gray: object) -> tuple[object, float]:
+    """The photo brought down to WORK_SIDE pixels on its long side, and the factor it was shrunk by."""
     import cv2
 
     height, width = gray.shape[:2]
     if height * width < MIN_PIXELS:
         raise UnreadableFile("paper-too-small", width=width, height=height, mp=round(width * height / 1e6, 2))
     long_side = max(height, width)
-    if long_side > WORK_SIDE:
-        factor = WORK_SIDE / long_side
-        gray = cv2.resize(gray, (round(width * factor), round(height * factor)), interpolation=cv2.INTER_AREA)
-    return gray
+    if long_side <= WORK_SIDE:
+        return gray, 1.0
+    factor = WORK_SIDE / long_side
+    return cv2.resize(gray, (round(width * factor), round(height * factor)), interpolation=cv2.INTER_AREA), factor
 
 
 def locate_page(gray: object) -> tuple[object, str]:
     """(straightened page, QR text) of one photo or scanned page; UnreadableFile naming why not."""
     import cv2
 
-    work = _work_image(gray)
+    work, factor = _work_image(gray)
     markers = find_markers(work)
     if len(markers) < 3:
         raise _refusal_for(work, len(markers))
-    page = rectify(work, markers)
+    matrix = page_matrix(markers)
+    page = rectify(work, matrix)
     sharpness = float(cv2.Laplacian(page, cv2.CV_64F).var())
     if sharpness < BLUR_LIMIT:
         raise UnreadableFile("paper-blurred", value=round(sharpness, 1))
-    text = read_qr(page, work)
+    text = read_qr(gray, matrix, factor)
     if text is None:
         raise UnreadableFile("paper-qr-unreadable")
     return page, text
@@ -395,7 +423,7 @@ def read_paper(data: bytes, templates: dict[str, Template], kind: str = "一张�
         template = templates.get(identity.template_id)
         if template is None:
             raise UnreadableFile("unknown-template")
-        if template.version != identity.template_version:
+        if not identity.template_version or not template.version.startswith(identity.template_version):
             raise UnreadableFile("paper-version-mismatch", template=template.title, value=identity.template_version,
                                  current=template.version)
         layouts = page_layouts(template)

@@ -112,9 +112,7 @@ class Return:
             "recognised_by": self.recognised_by,
             "ingested_at": self.ingested_at.isoformat() if self.ingested_at else None,
             "superseded": self.superseded,
-            "via": self.via,
-            "relayed_at": self.relayed_at.isoformat() if self.relayed_at else None,
-            "bundle": self.bundle or None,
+            **self._relay(),
             "header": dict(self.header),
             "answers": [a.to_dict() for a in self.answers],
             "findings": [
@@ -123,6 +121,18 @@ class Return:
                 for f in self.findings
             ],
         }
+
+    def _relay(self) -> dict:
+        """via, relayed_at and bundle of a return that came in a town's bundle; nothing for one received directly
+        (so the records of direct returns stay as they were written)."""
+        if self.via is None:
+            return {}
+        return {"via": self.via, "relayed_at": self.relayed_at.isoformat() if self.relayed_at else None,
+                "bundle": self.bundle or None}
+
+    def to_listing(self) -> dict:
+        """The return as `returns list --format json`: its record, with via and relayed_at null when received directly."""
+        return {**self.to_dict(), **({} if self.via else {"via": None, "relayed_at": None, "bundle": None})}
 
     @classmethod
     def from_dict(cls, data: dict) -> Return:

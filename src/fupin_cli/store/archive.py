@@ -15,6 +15,7 @@ from pathlib import Path
 from fupin_cli.model.record import Return
 from fupin_cli.store.atomic import fsync_dir, sync_all, write_bytes_atomic
 from fupin_cli.store.events import apply_overrides, received_overrides, retimed
+from fupin_cli.store.review_log import apply_confirmations, confirmations, confirmed
 
 FILES = "files"
 RECORDS = "records"
@@ -67,9 +68,12 @@ class StoreWriter:
     flushed every `group` returns and when the batch ends, in one sync instead of several fsyncs a return.
     """
 
-    def __init__(self, root: Path, group: int = 100) -> None:
+    def __init__(self, root: Path, group: int = 0) -> None:
+        from fupin_cli.store.index_db import IndexWriter
+
         self.folder = root / "returns"
-        self.group = group
+        self.group = group  # 0: one sync when the batch ends (then the query index is committed)
+        self._db = IndexWriter(root)
         self._pending: list[Path] = []
         self._since_flush = 0
         self._index_fd: int | None = None
@@ -94,7 +98,9 @@ class StoreWriter:
     def __exit__(self, *exc: object) -> None:
         try:
             self.flush()
+            self._db.commit()  # rows of records already whole and synced; a crash before this: readers repair
         finally:
+            self._db.abandon()
             if self._index_fd is not None:
                 os.close(self._index_fd)
                 self._index_fd = None
@@ -111,9 +117,11 @@ class StoreWriter:
         write_bytes_atomic(path, (json.dumps(data_dict, ensure_ascii=False, indent=2) + "\n").encode("utf-8"),
                            durable=False)
         self._pending.append(path)
-        self._write_index_line(record_line(record))
+        line = json.dumps(data_dict, ensure_ascii=False, separators=(",", ":"))  # = record_line(record)
+        self._write_index_line(line)
+        self._db.add(record, line)
         self._since_flush += 1
-        if self._since_flush >= self.group:
+        if self.group and self._since_flush >= self.group:
             self.flush()
 
     def _write_index_line(self, line: str) -> None:
@@ -199,21 +207,25 @@ def _load_returns(root: Path) -> list[Return]:
         record = _readable_record(root, missing)  # an unreadable one is left to `fupin doctor`
         if record is not None:
             records.append(record)
+    records = apply_confirmations(records, confirmations(root))  # paper answers confirmed (review_log.py)
     return mark_superseded(apply_overrides(records, received_overrides(root)))  # retimes of events.jsonl
 
 
 _LINE_KEYS = re.compile(r'"return_id":"([^"]*)".*?"unit_id":"([^"]*)"')
 
 
-def iter_returns(root: Path, unit_ids: set[str] | None = None) -> Iterator[Return]:
+def iter_returns(root: Path, unit_ids: set[str] | None = None,
+                 unreadable: list[str] | None = None) -> Iterator[Return]:
     """Stream the stored returns (of just `unit_ids` when given), in no particular order, superseded unmarked.
 
     For status-like commands that keep only what they need: lines of other units are skipped before
-    their JSON is parsed, and nothing is held beyond the record being yielded.
+    their JSON is parsed, and nothing is held beyond the record being yielded. The ids of records that
+    had to be read and could not be are added to `unreadable` (a sign for `fupin doctor`).
     """
     folder = root / "returns"
     ids = _record_ids(folder)
     overrides = received_overrides(root)  # corrected received times (events.jsonl)
+    confirms = confirmations(root)  # paper answers confirmed by a clerk (review_log.py)
     seen: set[str] = set()
     try:
         handle = open(folder / INDEX, encoding="utf-8")  # noqa: SIM115 — closed in finally
@@ -228,7 +240,7 @@ def iter_returns(root: Path, unit_ids: set[str] | None = None) -> Iterator[Retur
             if unit_ids is not None and keys.group(2) not in unit_ids:
                 continue
             try:
-                yield retimed(Return.from_dict(json.loads(line)), overrides)
+                yield confirmed(retimed(Return.from_dict(json.loads(line)), overrides), confirms)
             except json.JSONDecodeError:
                 seen.discard(keys.group(1))
     finally:
@@ -237,8 +249,10 @@ def iter_returns(root: Path, unit_ids: set[str] | None = None) -> Iterator[Retur
     for missing in sorted(ids - seen):
         # Records the index lacks (a crash between record and index line): read them from records/.
         record = _readable_record(root, missing)
+        if record is None and unreadable is not None:
+            unreadable.append(missing)
         if record is not None and (unit_ids is None or record.unit_id in unit_ids):
-            yield retimed(record, overrides)
+            yield confirmed(retimed(record, overrides), confirms)
 
 
 def stored_summary(root: Path, sha256: str) -> Return | None:

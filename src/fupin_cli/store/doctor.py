@@ -1,7 +1,8 @@
 """Store integrity (`fupin doctor`): every stored return whole, its original intact, its index consistent.
 
 Problems the clerk must act on are error findings; what doctor repairs itself (a stale index,
-temporary files left by an interrupted write) is reported as warnings.
+temporary files left by an interrupted write, a damaged record whose index copy and original still
+agree) is reported as warnings. Each damaged record is told once.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from fupin_cli.model.problems import Problem, make_problem
 from fupin_cli.model.record import Return
 from fupin_cli.model.roster import Roster
 from fupin_cli.store.archive import FILES, INDEX, RECORDS, is_return_id_of, rebuild_index, record_line
+from fupin_cli.store.atomic import write_bytes_atomic
+from fupin_cli.store.index_db import rebuild as rebuild_query_index
 from fupin_cli.store.lock import store_lock
 
 
@@ -55,6 +58,75 @@ def _read_record(path: Path) -> tuple[Return | None, str]:
     if record.return_id != path.stem:
         return None, f"记录编号 {record.return_id} 与文件名不符"
     return record, ""
+
+
+def _record_problems(folder: Path, path: Path, record: Return, units: dict) -> list[Problem]:
+    """What is wrong around one readable record: its original missing or changed, its unit gone from the roster."""
+    found = []
+    original = folder / FILES / record.stored_name
+    if not record.stored_name or not original.is_file():
+        found.append(make_problem("store-original-missing", file=str(path), value=record.return_id,
+                                  stored=f"files/{record.stored_name}"))
+    elif _sha256(original) != record.sha256 or not is_return_id_of(record.return_id, record.sha256):
+        found.append(make_problem("store-checksum-mismatch", file=str(original), value=record.return_id,
+                                  stored=f"files/{record.stored_name}"))
+    if record.unit_id not in units:
+        found.append(make_problem("store-unit-unknown", file=str(path), value=record.return_id, unit=record.name,
+                                  unit_id=record.unit_id))
+    return found
+
+
+def _index_copies(folder: Path) -> dict[str, dict]:
+    """The records as index.jsonl holds them (a copy of each record file), by return id; {} when unreadable."""
+    copies: dict[str, dict] = {}
+    try:
+        text = (folder / INDEX).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return copies
+    for line in text.splitlines():
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(data, dict) and isinstance(data.get("return_id"), str):
+            copies[data["return_id"]] = data
+    return copies
+
+
+def _restore(folder: Path, path: Path, copy: dict | None) -> Return | None:
+    """Rewrite a damaged record from its index copy when that copy is whole and its original file checks out."""
+    if copy is None:
+        return None
+    try:
+        record = Return.from_dict(copy)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    original = folder / FILES / record.stored_name
+    if record.return_id != path.stem or not record.stored_name or not original.is_file() \
+            or not is_return_id_of(record.return_id, record.sha256) or _sha256(original) != record.sha256:
+        return None
+    # The index line is the record as it was written (record_line): written back the way StoreWriter wrote it.
+    write_bytes_atomic(path, (json.dumps(copy, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    return record
+
+
+def quick_damage(root: Path, unreadable: list[str] | tuple[str, ...] = ()) -> int:
+    """How many stored returns `check_store` would find damaged, from the folder listings alone (no file is read).
+
+    `unreadable` are records a reader already failed to read; to them are added the records whose original
+    file is not in returns/files/. A record damaged while its index line is whole is only found by doctor.
+    """
+    folder = root / "returns"
+    try:
+        ids = {name[:-5] for name in os.listdir(folder / RECORDS) if name.endswith(".json")}
+    except OSError:
+        return len(set(unreadable))
+    try:
+        originals = {name[:16] for name in os.listdir(folder / FILES) if not name.endswith(".tmp")}
+    except OSError:
+        originals = set()
+    without_original = {i for i in ids if i.partition("-")[0] not in originals}
+    return len(without_original | set(unreadable))
 
 
 def _index_problem(folder: Path, records: dict[str, Return]) -> str:
@@ -104,9 +176,10 @@ def check_store(root: Path, roster: Roster) -> DoctorReport:
             report.findings.append(make_problem("store-temp-removed", file=str(folder), count=len(temps)))
         units = roster.by_id()
         records: dict[str, Return] = {}
-        referenced: set[str] = set()
+        unreadable: set[str] = set()  # the file-name prefix (sha256[:16]) of each record that cannot be read
         record_dir = folder / RECORDS
         names = sorted(os.listdir(record_dir)) if record_dir.is_dir() else []
+        index: dict[str, dict] | None = None
         for name in names:
             if not name.endswith(".json"):
                 continue
@@ -114,27 +187,27 @@ def check_store(root: Path, roster: Roster) -> DoctorReport:
             record, reason = _read_record(path)
             report.checked += 1
             if record is None:
-                report.findings.append(make_problem("store-record-unreadable", file=str(path), reason=reason))
-                continue
+                index = _index_copies(folder) if index is None else index
+                record = _restore(folder, path, index.get(path.stem))
+                if record is None:
+                    unreadable.add(path.stem.partition("-")[0])
+                    report.findings.append(make_problem("store-record-unreadable", file=str(path), reason=reason))
+                    continue
+                report.findings.append(make_problem("store-record-restored", file=str(path), value=record.return_id,
+                                                    reason=reason))
             records[record.return_id] = record
-            referenced.add(record.stored_name)
-            original = folder / FILES / record.stored_name
-            if not record.stored_name or not original.is_file():
-                report.findings.append(make_problem("store-original-missing", file=str(path), value=record.return_id,
-                                                    stored=f"files/{record.stored_name}"))
-            elif _sha256(original) != record.sha256 or not is_return_id_of(record.return_id, record.sha256):
-                report.findings.append(make_problem("store-checksum-mismatch", file=str(original),
-                                                    value=record.return_id, stored=f"files/{record.stored_name}"))
-            if record.unit_id not in units:
-                report.findings.append(make_problem("store-unit-unknown", file=str(path), value=record.return_id,
-                                                    unit=record.name, unit_id=record.unit_id))
+            report.findings.extend(_record_problems(folder, path, record, units))
+        referenced = {r.stored_name for r in records.values()}
         files_dir = folder / FILES
         for path in sorted(files_dir.iterdir()) if files_dir.is_dir() else []:
-            if path.is_file() and not path.name.endswith(".tmp") and path.name not in referenced:
+            # The original of a record that cannot be read is that record's problem, told once above.
+            if path.is_file() and not path.name.endswith(".tmp") and path.name not in referenced \
+                    and path.name[:16] not in unreadable:
                 report.findings.append(make_problem("store-orphan-file", file=str(path)))
         if not any(f.code == "store-record-unreadable" for f in report.findings):
             problem = _index_problem(folder, records)
             if problem:
                 rebuild_index(root)
                 report.findings.append(make_problem("store-index-rebuilt", file=str(folder / INDEX), reason=problem))
+        rebuild_query_index(root, records.values())  # the SQLite index, always rewritten from the records
     return report

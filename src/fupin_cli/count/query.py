@@ -1,0 +1,63 @@
+"""The returns a status-like command needs, picked from the store's index before any record is parsed.
+
+`current_returns` (count/status.py) keeps, for each (checklist, unit, round), the latest return received by
+the cutoff and the time the round was first reported. `current_stream` yields just what gives it the same
+answer: per key the latest return, whole (corrections of received time and confirmed paper answers applied),
+and — when another return of that key came earlier — the earliest one as a stub without answers. Every
+other return is left unparsed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+from fupin_cli.model.record import Return
+from fupin_cli.store.events import received_overrides, retimed
+from fupin_cli.store.index_db import Index, Row
+from fupin_cli.store.review_log import confirmations, confirmed
+
+_FAR = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+
+
+def _order(row: Row, received: dt.datetime) -> tuple:
+    """The order of count/status.py's `_newer`: received time, then ingest time, then id."""
+    return (received, row.ingested_at or _FAR, row.return_id)
+
+
+def _stub(row: Row, received: dt.datetime) -> Return:
+    """A return's keys and received time only: what `current_returns` reads of an earlier return of a round."""
+    return Return(return_id=row.return_id, role="", unit_id=row.unit_id, name="", town="", village="",
+                  template_id=row.template_id, template_version="", round=row.round, received_at=received,
+                  sha256="", source_name="", stored_name="", size=0, answers=(), ingested_at=row.ingested_at)
+
+
+def current_stream(root: Path, unit_ids: set[str] | None, cutoff: dt.datetime,
+                   unreadable: list[str] | None = None) -> Iterator[Return]:
+    """The latest return (whole) and the earliest (a stub) of each checklist, unit and round by `cutoff`."""
+    index = Index(root, unreadable)
+    try:
+        overrides = received_overrides(root)
+        latest: dict[tuple[str, str, int], tuple[tuple, Row]] = {}
+        first: dict[tuple[str, str, int], tuple[dt.datetime, Row]] = {}
+        for row in index.rows.values():
+            if unit_ids is not None and row.unit_id not in unit_ids:
+                continue
+            received = overrides.get(row.return_id, row.received_at)
+            if received > cutoff:
+                continue
+            key = (row.template_id, row.unit_id, row.round)
+            order = _order(row, received)
+            if key not in latest or order > latest[key][0]:
+                latest[key] = (order, row)
+            if key not in first or received < first[key][0]:
+                first[key] = (received, row)
+        for key, (received, row) in first.items():
+            if row.return_id != latest[key][1].return_id:
+                yield _stub(row, received)
+        confirms = confirmations(root)
+        for record in index.records(row.return_id for _order_, row in latest.values()):
+            yield confirmed(retimed(record, overrides), confirms)
+    finally:
+        index.close()

@@ -1,0 +1,270 @@
+"""The returns/ store's query index: an SQLite database (WAL) beside the records, rebuilt from them at will.
+
+The record files (and the originals) stay the truth. Each row holds a return's keys (unit, checklist, round,
+received and ingest times) and its record as compact JSON, so that status-like commands pick the returns
+they need from light rows and parse only those. Whoever reads compares the index's ids with the record
+files on disk first: a row missing (a crash between record and index, an index deleted or older than the
+records) is read from its record file, a row without a record is left out, and the repair is written back
+when no ingest holds the index. A damaged database file is set aside and rebuilt. A count is never taken
+from an index that disagrees with the records.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from fupin_cli.model.record import Return
+
+DB = "index.sqlite"
+SCHEMA = 1
+_CHUNK = 500  # ids per `IN (...)` query (SQLite allows 32,766 variables; smaller keeps statements cheap)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """A return's keys as the index holds them (no answers)."""
+
+    return_id: str
+    unit_id: str
+    template_id: str
+    round: int
+    received_at: dt.datetime
+    ingested_at: dt.datetime | None
+
+
+def db_path(root: Path) -> Path:
+    """Where the index of the workspace at `root` lives."""
+    return root / "returns" / DB
+
+
+def _connect(path: Path, timeout: float = 5.0) -> sqlite3.Connection:
+    con = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=NORMAL")  # rebuildable from the records: durability comes from those
+    if con.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:
+        con.execute("BEGIN IMMEDIATE")
+        con.execute("DROP TABLE IF EXISTS returns")
+        con.execute("CREATE TABLE returns (return_id TEXT PRIMARY KEY, unit_id TEXT NOT NULL, "
+                    "template_id TEXT NOT NULL, round INTEGER NOT NULL, received_at TEXT NOT NULL, "
+                    "ingested_at TEXT, record TEXT NOT NULL)")
+        con.execute("CREATE INDEX returns_unit ON returns (unit_id)")
+        con.execute(f"PRAGMA user_version={SCHEMA}")
+        con.execute("COMMIT")
+    return con
+
+
+def _row_values(record: Return, line: str) -> tuple:
+    return (record.return_id, record.unit_id, record.template_id, record.round, record.received_at.isoformat(),
+            record.ingested_at.isoformat() if record.ingested_at else None, line)
+
+
+def record_json(record: Return) -> str:
+    """A record as the index keeps it: compact JSON, `superseded` left out (it is derived when reading)."""
+    data = record.to_dict()
+    data.pop("superseded", None)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+class IndexWriter:
+    """Rows added during an ingest batch, in one transaction committed after the batch's records are durable."""
+
+    def __init__(self, root: Path) -> None:
+        self.path = db_path(root)
+        self._con: sqlite3.Connection | None = None
+
+    def add(self, record: Return, line: str | None = None) -> None:
+        """Add (or replace) a stored return's row; visible to readers once `commit` runs."""
+        if self._con is None:
+            try:
+                self._con = _connect(self.path)
+                self._con.execute("BEGIN IMMEDIATE")
+            except sqlite3.DatabaseError:
+                self._con = None
+                return  # an unusable index is rebuilt by the next reader; the records are the truth
+        self._con.execute("INSERT OR REPLACE INTO returns VALUES (?, ?, ?, ?, ?, ?, ?)",
+                          _row_values(record, line or record_json(record)))
+
+    def commit(self) -> None:
+        """Make the batch's rows visible (after the records were synced)."""
+        if self._con is not None:
+            try:
+                self._con.execute("COMMIT")
+            except sqlite3.DatabaseError:
+                pass
+            self._con.close()
+            self._con = None
+
+    def abandon(self) -> None:
+        """Drop the uncommitted rows (the batch stopped before its records were made durable)."""
+        if self._con is not None:
+            with contextlib.suppress(sqlite3.DatabaseError):
+                self._con.execute("ROLLBACK")
+            self._con.close()
+            self._con = None
+
+
+def _record_ids(root: Path) -> set[str]:
+    try:
+        return {name[:-5] for name in os.listdir(root / "returns" / "records") if name.endswith(".json")}
+    except FileNotFoundError:
+        return set()
+
+
+def _read_record_file(root: Path, return_id: str) -> tuple[Return, str] | None:
+    path = root / "returns" / "records" / f"{return_id}.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        record = Return.from_dict(data)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
+        return None
+    if record.return_id != return_id:
+        return None
+    return record, record_json(record)
+
+
+def _when(text: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text) if text else None
+
+
+class Index:
+    """The index, brought in line with the record files on disk for the length of one read."""
+
+    def __init__(self, root: Path, unreadable: list[str] | None = None) -> None:
+        self.root = root
+        self._extra: dict[str, tuple[Return, str]] = {}  # records the index lacked, read from their files
+        self._con = self._open()
+        self.rows = self._reconcile(unreadable)
+
+    def _open(self) -> sqlite3.Connection | None:
+        path = db_path(self.root)
+        if not path.parent.is_dir():
+            return None
+        try:
+            con = _connect(path)
+            con.execute("SELECT count(*) FROM returns").fetchone()
+            return con
+        except sqlite3.OperationalError:
+            return None  # locked for longer than the timeout: read around it from the records
+        except sqlite3.DatabaseError:
+            _set_aside(path)  # not a database (damaged): rebuilt from the records below
+            try:
+                return _connect(path)
+            except sqlite3.DatabaseError:
+                return None
+
+    def _reconcile(self, unreadable: list[str] | None) -> dict[str, Row]:
+        on_disk = _record_ids(self.root)
+        rows: dict[str, Row] = {}
+        if self._con is not None:
+            for rid, unit, tid, rnd, received, ingested in self._con.execute(
+                    "SELECT return_id, unit_id, template_id, round, received_at, ingested_at FROM returns"):
+                if rid in on_disk:
+                    rows[rid] = Row(rid, unit, tid, rnd, dt.datetime.fromisoformat(received), _when(ingested))
+        stale = len(rows) != (self._count() if self._con is not None else 0)
+        for rid in sorted(on_disk - rows.keys()):
+            found = _read_record_file(self.root, rid)
+            if found is None:
+                if unreadable is not None:
+                    unreadable.append(rid)
+                continue
+            record, _line = found
+            self._extra[rid] = found
+            rows[rid] = Row(rid, record.unit_id, record.template_id, record.round, record.received_at,
+                            record.ingested_at)
+        if self._extra or stale:
+            self._persist(set(rows))
+        return rows
+
+    def _count(self) -> int:
+        return self._con.execute("SELECT count(*) FROM returns").fetchone()[0]  # type: ignore[union-attr]
+
+    def _persist(self, keep: set[str]) -> None:
+        """Write the repair back, unless an ingest holds the index (it will be repaired by a later read)."""
+        if self._con is None:
+            return
+        try:
+            self._con.execute("PRAGMA busy_timeout=0")
+            self._con.execute("BEGIN IMMEDIATE")
+            gone = [(rid,) for (rid,) in self._con.execute("SELECT return_id FROM returns") if rid not in keep]
+            self._con.executemany("DELETE FROM returns WHERE return_id = ?", gone)
+            self._con.executemany("INSERT OR REPLACE INTO returns VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                  [_row_values(r, line) for r, line in self._extra.values()])
+            self._con.execute("COMMIT")
+        except sqlite3.DatabaseError:
+            with contextlib.suppress(sqlite3.DatabaseError):
+                self._con.execute("ROLLBACK")
+
+    def records(self, return_ids: Iterable[str]) -> Iterator[Return]:
+        """The full records of these returns (ids not in `rows` are skipped)."""
+        wanted = [rid for rid in return_ids if rid in self.rows]
+        from_db = [rid for rid in wanted if rid not in self._extra]
+        for rid in wanted:
+            if rid in self._extra:
+                yield self._extra[rid][0]
+        for start in range(0, len(from_db), _CHUNK):
+            chunk = from_db[start:start + _CHUNK]
+            if self._con is None:
+                lines = []
+            else:
+                marks = ",".join("?" * len(chunk))
+                lines = self._con.execute(f"SELECT return_id, record FROM returns WHERE return_id IN ({marks})",
+                                          chunk).fetchall()
+            got = set()
+            for rid, line in lines:
+                try:
+                    yield Return.from_dict(json.loads(line))
+                    got.add(rid)
+                except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
+                    continue
+            for rid in chunk:
+                if rid not in got:  # a damaged row: its record file is the truth
+                    found = _read_record_file(self.root, rid)
+                    if found is not None:
+                        yield found[0]
+
+    def close(self) -> None:
+        """Close the database."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+
+def _set_aside(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(OSError):
+            os.replace(f"{path}{suffix}", f"{path}{suffix}.damaged")
+
+
+def rebuild(root: Path, records: Iterable[Return] | None = None) -> int:
+    """Rewrite the index from the record files (or the records doctor already read); how many rows it holds."""
+    path = db_path(root)
+    if not path.parent.is_dir():
+        return 0
+    try:
+        con = _connect(path)
+    except sqlite3.DatabaseError:
+        _set_aside(path)
+        con = _connect(path)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        con.execute("DELETE FROM returns")
+        count = 0
+        if records is None:
+            found = (_read_record_file(root, rid) for rid in sorted(_record_ids(root)))
+        else:
+            found = ((r, record_json(r)) for r in records)
+        for pair in found:
+            if pair is not None:
+                con.execute("INSERT OR REPLACE INTO returns VALUES (?, ?, ?, ?, ?, ?, ?)", _row_values(*pair))
+                count += 1
+        con.execute("COMMIT")
+    finally:
+        con.close()
+    return count

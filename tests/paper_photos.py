@@ -1,0 +1,120 @@
+"""Synthetic phone photos of the printed PDF form: render, mark the boxes by hand, photograph with damage.
+
+Used by the paper tests (a few photos) and benchmarks/paper.py (hundreds). Marks: tick ✓, cross ×, filled ■,
+circle ○ around the box, a scribbled-out mark; stroke 0.3–1.2 mm, grey to black. Damage: perspective,
+any rotation, 1–12 MP, blur, noise, a shadow across part of the page, JPEG quality 40–90.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import pypdfium2
+
+from fupin_cli.forms.pdf import Rect
+
+MARKS = ("tick", "cross", "fill", "circle")
+
+
+def render_pages(pdf: bytes, dpi: int = 200) -> list[np.ndarray]:
+    """Every page of a PDF as a grayscale image at `dpi`."""
+    document = pypdfium2.PdfDocument(pdf)
+    return [np.asarray(document[i].render(scale=dpi / 72, grayscale=True).to_pil().convert("L")).copy()
+            for i in range(len(document))]
+
+
+def draw_mark(page: np.ndarray, box: Rect, kind: str, dpi: int, stroke_mm: float = 0.6, level: int = 30,
+              rng: np.random.Generator | None = None) -> None:
+    """Draw a hand mark of `kind` in (or around) a box of the rendered page, in place."""
+    rng = rng or np.random.default_rng(0)
+    px = dpi / 25.4
+    x, y, w, h = box.x * px, box.y * px, box.w * px, box.h * px
+    thick = max(1, round(stroke_mm * px))
+    jitter = lambda: rng.uniform(-0.08, 0.08) * w  # noqa: E731
+    if kind == "tick":
+        pts = [(x + 0.15 * w + jitter(), y + 0.55 * h + jitter()), (x + 0.42 * w + jitter(), y + 0.85 * h),
+               (x + 0.95 * w + jitter(), y + 0.05 * h + jitter())]
+        cv2.polylines(page, [np.int32(pts)], False, level, thick, cv2.LINE_AA)
+    elif kind == "cross":
+        cv2.line(page, (int(x + 0.15 * w + jitter()), int(y + 0.15 * h)), (int(x + 0.85 * w), int(y + 0.85 * h + jitter())),
+                 level, thick, cv2.LINE_AA)
+        cv2.line(page, (int(x + 0.85 * w + jitter()), int(y + 0.15 * h)), (int(x + 0.15 * w), int(y + 0.85 * h)),
+                 level, thick, cv2.LINE_AA)
+    elif kind == "fill":
+        cv2.rectangle(page, (int(x + 0.12 * w), int(y + 0.12 * h)), (int(x + 0.88 * w), int(y + 0.88 * h)), level, -1)
+    elif kind == "circle":
+        cv2.ellipse(page, (int(x + w / 2), int(y + h / 2)), (int(w * 0.85), int(h * 0.8)), rng.uniform(0, 30), 0, 340,
+                    level, thick, cv2.LINE_AA)
+    elif kind == "faint":  # a brush of the pen, not a mark: a short light dash
+        cv2.line(page, (int(x + 0.38 * w), int(y + 0.5 * h)), (int(x + 0.6 * w), int(y + 0.56 * h)), 150,
+                 max(1, round(0.3 * px)), cv2.LINE_AA)
+    elif kind == "scribble":  # a mark crossed out: dense strokes over the box
+        for i in range(6):
+            cv2.line(page, (int(x + 0.1 * w), int(y + (0.15 + 0.13 * i) * h)), (int(x + 0.9 * w), int(y + (0.1 + 0.13 * i) * h)),
+                     level, thick, cv2.LINE_AA)
+
+
+@dataclass
+class Damage:
+    """How a synthetic photo is taken."""
+
+    megapixels: float = 4.0
+    rotation: float = 0.0  # degrees
+    perspective: float = 0.0  # 0..1, how far the far edge shrinks
+    blur: float = 0.0  # Gaussian sigma in px
+    noise: float = 0.0  # sigma in grey levels
+    shadow: float = 0.0  # 0..1 darkening of part of the page
+    jpeg: int = 85
+    fill: float = 0.8  # share of the photo's width the page spans
+
+
+def photograph(page: np.ndarray, damage: Damage, rng: np.random.Generator) -> bytes:
+    """A JPEG 'phone photo' of a rendered page with the given damage."""
+    ph, pw = page.shape
+    out_w = int(math.sqrt(damage.megapixels * 1e6 * 4 / 3))
+    out_h = int(out_w * 3 / 4)
+    if damage.rotation % 180 in (90,) or abs(math.sin(math.radians(damage.rotation))) < 0.5:
+        pass
+    portrait = abs(math.cos(math.radians(damage.rotation))) > 0.7
+    if portrait:
+        out_w, out_h = out_h, out_w
+    scale = damage.fill * min(out_w / pw, out_h / ph) / (1 + abs(math.sin(math.radians(damage.rotation))) * 0.4)
+    cx, cy = out_w / 2, out_h / 2
+    corners = np.float32([[0, 0], [pw, 0], [pw, ph], [0, ph]])
+    half = np.float32([[-pw, -ph], [pw, -ph], [pw, ph], [-pw, ph]]) * 0.5 * scale
+    shrink = damage.perspective
+    half[0, 0] *= 1 - shrink * 0.5
+    half[1, 0] *= 1 - shrink * 0.5
+    half[0, 1] *= 1 - shrink * 0.2
+    half[1, 1] *= 1 - shrink * 0.2
+    a = math.radians(damage.rotation)
+    rot = np.float32([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
+    target = half @ rot.T + np.float32([cx, cy]) + rng.uniform(-0.01, 0.01, (4, 2)).astype(np.float32) * out_w
+    matrix = cv2.getPerspectiveTransform(corners, target.astype(np.float32))
+    background = int(rng.integers(60, 140))
+    photo = cv2.warpPerspective(page, matrix, (out_w, out_h), flags=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR,
+                                borderValue=background).astype(np.float32)
+    photo *= rng.uniform(0.8, 1.0)  # exposure
+    if damage.shadow:
+        yy, xx = np.mgrid[0:out_h, 0:out_w]
+        angle = rng.uniform(0, 2 * math.pi)
+        edge = (xx - cx) * math.cos(angle) + (yy - cy) * math.sin(angle)
+        photo *= 1 - damage.shadow * (1 / (1 + np.exp(-edge / (0.05 * out_w))))
+    if damage.blur:
+        photo = cv2.GaussianBlur(photo, (0, 0), damage.blur)
+    if damage.noise:
+        photo += rng.normal(0, damage.noise, photo.shape).astype(np.float32)
+    image = np.clip(photo, 0, 255).astype(np.uint8)
+    return cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(damage.jpeg)])[1].tobytes()
+
+
+def random_damage(rng: np.random.Generator) -> Damage:
+    """A random photo as the issue describes it: perspective up to 30°, any rotation, 1–12 MP, blur, noise, shadow."""
+    return Damage(megapixels=float(rng.uniform(1.2, 12)), rotation=float(rng.choice([0, 90, 180, 270])
+                                                                          + rng.uniform(-15, 15)),
+                  perspective=float(rng.uniform(0, 0.5)), blur=float(rng.uniform(0, 1.5)),
+                  noise=float(rng.uniform(0, 8)), shadow=float(rng.uniform(0, 0.45)),
+                  jpeg=int(rng.integers(40, 91)), fill=float(rng.uniform(0.75, 0.95)))

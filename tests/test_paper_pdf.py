@@ -1,0 +1,83 @@
+"""`fupin forms generate --format pdf`: one A4 PDF per unit, CJK font embedded, markers, QR and tick boxes."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fpdf")
+cv2 = pytest.importorskip("cv2")
+
+from fupin_cli.cli import app  # noqa: E402
+from fupin_cli.forms.generate import parse_formats  # noqa: E402
+from fupin_cli.forms.pdf import BOX, page_layouts, parse_qr_payload  # noqa: E402
+from fupin_cli.model.problems import FupinError  # noqa: E402
+from fupin_cli.model.workspace import load_workspace  # noqa: E402
+from paper_photos import render_pages  # noqa: E402
+
+
+def test_format_option_combines() -> None:
+    assert parse_formats("both") == ("xlsx", "csv")
+    assert parse_formats("xlsx,pdf") == ("xlsx", "pdf")
+    assert parse_formats("pdf") == ("pdf",)
+    with pytest.raises(FupinError) as caught:
+        parse_formats("docx")
+    assert caught.value.code == "forms-format-unknown"
+
+
+def test_generate_pdf_per_unit(demo_workspace: Path, runner) -> None:
+    result = runner.invoke(app, ["--workspace", str(demo_workspace), "forms", "generate", "--role", "helper",
+                                 "--format", "xlsx,pdf"])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    pdfs = sorted((demo_workspace / "forms").rglob("*.pdf"))
+    xlsx = sorted((demo_workspace / "forms").rglob("*.xlsx"))
+    assert pdfs and len(pdfs) == len(xlsx)
+    assert not list((demo_workspace / "forms").rglob("*.csv"))
+    data = pdfs[0].read_bytes()
+    again = runner.invoke(app, ["--workspace", str(demo_workspace), "forms", "generate", "--role", "helper",
+                                "--format", "pdf"])
+    assert again.exit_code == 0 and pdfs[0].read_bytes() == data  # the same bytes on every run
+    page = render_pages(data, 150)[0]
+    assert page.shape == (round(297 / 25.4 * 150), round(210 / 25.4 * 150)) or abs(page.shape[0] - 1754) < 3
+    dictionary = cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_4X4_50)
+    _corners, ids, _ = cv2.aruco.ArucoDetector(dictionary).detectMarkers(page)
+    assert sorted(ids.flatten().tolist()) == [0, 1, 2, 3]
+    text = cv2.QRCodeDetector().detectAndDecode(page[:400, 850:])[0]
+    parsed = parse_qr_payload(text)
+    assert parsed is not None
+    identity, _hash, number, pages = parsed
+    workspace = load_workspace(demo_workspace)
+    template = workspace.templates()["helper"]
+    assert (identity.template_id, number, pages) == ("helper", 1, 1)
+    assert template.version.startswith(identity.template_version)
+    rows = page_layouts(template)[0].rows
+    assert len(rows) == len(template.tasks)
+    px = 150 / 25.4
+    for row in rows:  # each box: an empty square 7 mm wide, 是 left of 否
+        assert row.yes.x < row.no.x and row.yes.w == BOX == 7.0
+        inside = page[int((row.yes.y + 1.2) * px):int((row.yes.y + 5.8) * px),
+                      int((row.yes.x + 1.2) * px):int((row.yes.x + 5.8) * px)]
+        assert inside.min() > 200
+
+
+@pytest.mark.skipif(shutil.which("pdffonts") is None, reason="pdffonts (poppler-utils) not installed")
+def test_pdf_embeds_a_cjk_font(tmp_path: Path, demo_workspace: Path, runner) -> None:
+    runner.invoke(app, ["--workspace", str(demo_workspace), "forms", "generate", "--role", "town", "--format", "pdf"])
+    pdf = sorted((demo_workspace / "forms").rglob("*.pdf"))[0]
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "CJK" in fonts or "WenQuanYi" in fonts or "Sim" in fonts
+    assert " yes yes " in fonts  # embedded, subset
+    assert len(render_pages(pdf.read_bytes(), 72)) == len(page_layouts(load_workspace(demo_workspace)
+                                                                       .templates()["town"]))
+
+
+def test_no_cjk_font_names_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fupin_cli.forms import pdf
+
+    monkeypatch.setattr(pdf, "FONT_CANDIDATES", (("/nonexistent/font.ttc", 0),))
+    with pytest.raises(FupinError) as caught:
+        pdf.find_cjk_font()
+    assert caught.value.code == "pdf-no-cjk-font" and "fonts-noto-cjk" in caught.value.message
