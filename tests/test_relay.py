@@ -287,3 +287,27 @@ def test_a_bundle_beside_ordinary_returns_and_a_dry_run(runner: CliRunner, chain
     data = json.loads(result.stdout)
     assert sorted(f["status"] for f in data["files"]) == ["accepted"] * 3
     assert [b["status"] for b in data["bundles"]] == ["taken"]
+
+
+def test_district_status_names_each_towns_last_bundle(runner: CliRunner, chain: Chain) -> None:
+    assert district_ingest(runner, chain.district, chain.bundle).exit_code == 0
+    result = fupin(runner, chain.district, "status", "--as-of", "2020-11-13", "--format", "json")
+    towns = {t["town"]: (t["last_relay_at"], t["relayed"]) for t in json.loads(result.stdout)["towns"]}
+    assert towns == {"城关镇": (None, 0), "龙潭镇": (None, 0), TOWN: ("2020-11-13T09:00:00+08:00", 2)}
+
+
+@pytest.mark.parametrize(("line", "said"), [
+    ("level: city", "“city”不是层级"),
+    ("level: town", "须写明town:镇编号"),
+    ("campaign_id: 不是编号", "campaign_id“不是编号”应为十六进制编码"),
+])
+def test_relay_keys_of_fupin_yaml_are_checked(runner: CliRunner, demo_workspace: Path, line: str, said: str) -> None:
+    config = demo_workspace / "fupin.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + line + "\n", encoding="utf-8")
+    result = fupin(runner, demo_workspace, "status", "--as-of", "2020-11-08")
+    assert result.exit_code == 2 and said in squash(result.output)
+
+
+def test_kit_in_a_town_workspace_is_refused(runner: CliRunner, chain: Chain, tmp_path: Path) -> None:
+    result = fupin(runner, chain.town, "relay", "kit", "--town", TOWN, "--out", tmp_path / "again")
+    assert result.exit_code == 2 and "这是镇级工作区" in squash(result.output)

@@ -51,7 +51,12 @@ def status_command(
     result = compute_status(data.roster, data.templates, data.campaign, data.returns, data.as_of,
                             None if data.town is None else data.town.unit_id, refused=data.refused)
     if fmt is Format.json:
-        typer.echo(to_json(result.to_dict()))
+        if isinstance(result, DistrictStatus):  # per town: its last bundle and how many returns came through it
+            from fupin_cli.relay.bundle import with_relays
+
+            typer.echo(to_json(with_relays(result.to_dict(), data.workspace.root)))
+        else:
+            typer.echo(to_json(result.to_dict()))
     elif fmt is Format.csv:
         typer.echo(csvout.district_csv(result) if isinstance(result, DistrictStatus) else csvout.town_csv(result),
                    nl=False)

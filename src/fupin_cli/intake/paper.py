@@ -24,7 +24,6 @@ from pathlib import Path
 from fupin_cli.forms.csv import form_rows
 from fupin_cli.forms.identity import FormIdentity
 from fupin_cli.forms.pdf import (
-    BOX,
     MARKER,
     PAGE_H,
     PAGE_W,
@@ -290,6 +289,7 @@ def _work_image(gray: object) -> tuple[object, float]:
 def locate_page(gray: object) -> tuple[object, str]:
     """(straightened page, QR text) of one photo or scanned page; UnreadableFile naming why not."""
     import cv2
+    import numpy as np
 
     work, factor = _work_image(gray)
     markers = find_markers(work)
@@ -297,6 +297,9 @@ def locate_page(gray: object) -> tuple[object, str]:
         raise _refusal_for(work, len(markers))
     matrix = page_matrix(markers)
     page = rectify(work, matrix)
+    paper = float(np.percentile(page, 90))  # the paper's own grey: a page this dark has no ink to tell apart
+    if paper < 2 * DARK_MEAN:
+        raise UnreadableFile("paper-too-dark", value=round(paper))
     sharpness = float(cv2.Laplacian(page, cv2.CV_64F).var())
     if sharpness < BLUR_LIMIT:
         raise UnreadableFile("paper-blurred", value=round(sharpness, 1))

@@ -198,7 +198,7 @@ KINDS_TABLE: tuple[Kind, ...] = (
     Kind("roster-id-missing", "error", "{path} 第 {line} 行：缺少“编号”；请用 fupin roster import 导入而不要手工删除编号列"),
     Kind("workspace-exists", "error", "{path} 已存在；工作区不会被覆盖。请换一个目录，或删除后重试"),
     Kind("relay-out-not-empty", "error", "{path} 不是空目录；镇工作区只写入空目录，请换一个目录"),
-    Kind("relay-kit-at-town", "error", "这是{town}的镇级工作区；请在区工作区运行 fupin relay kit"),
+    Kind("relay-kit-at-town", "error", "这是镇级工作区（fupin.yaml 中 town: {town}），不能再生成镇工作区；请在区工作区运行 fupin relay kit"),
     Kind("relay-pack-not-town", "error", "fupin relay pack 只在镇级工作区（fupin.yaml 中 level: town）运行；"
          "请先在区工作区用 fupin relay kit --town 镇名 --out 目录 生成"),
     Kind("relay-town-gone", "error", "fupin.yaml 的 town: {value} 不在本工作区花名册中；请用 fupin relay kit 重新生成"),

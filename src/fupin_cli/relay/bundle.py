@@ -333,3 +333,25 @@ def bundle_json(result: BundleOutcome) -> dict:
         "problem": result.problem.to_dict() if result.problem else None,
         "mismatches": [p.to_dict() for p in result.mismatches],
     }
+
+
+def relay_summary(root: Path) -> dict[str, dict]:
+    """Per town id: when its last bundle was taken (`last_relay_at`) and how many returns came through (`relayed`)."""
+    found: dict[str, dict] = {}
+    for entry in relayed_bundles(root).values():
+        town = found.setdefault(str(entry.get("town_id", "")), {"last_relay_at": None, "relayed": 0})
+        when = entry.get("relayed_at")
+        if isinstance(when, str) and (town["last_relay_at"] is None
+                                      or dt.datetime.fromisoformat(when) > dt.datetime.fromisoformat(
+                                          town["last_relay_at"])):
+            town["last_relay_at"] = when
+        town["relayed"] += int(entry.get("stored") or 0)
+    return found
+
+
+def with_relays(district_json: dict, root: Path) -> dict:
+    """`status --format json` of the district with `towns[].last_relay_at` and `towns[].relayed`."""
+    relays = relay_summary(root)
+    for town in district_json.get("towns", ()):
+        town.update(relays.get(town.get("town_id"), {"last_relay_at": None, "relayed": 0}))
+    return district_json

@@ -18,6 +18,7 @@ from fupin_cli.model.record import Return
 from fupin_cli.model.roster import Roster
 from fupin_cli.store.archive import FILES, INDEX, RECORDS, is_return_id_of, rebuild_index, record_line
 from fupin_cli.store.atomic import write_bytes_atomic
+from fupin_cli.store.index_db import db_path, query_index_mismatch
 from fupin_cli.store.index_db import rebuild as rebuild_query_index
 from fupin_cli.store.lock import store_lock
 
@@ -209,5 +210,8 @@ def check_store(root: Path, roster: Roster) -> DoctorReport:
             if problem:
                 rebuild_index(root)
                 report.findings.append(make_problem("store-index-rebuilt", file=str(folder / INDEX), reason=problem))
-        rebuild_query_index(root, records.values())  # the SQLite index, always rewritten from the records
+            reason = query_index_mismatch(root, records)
+            if reason:  # the SQLite query index (index_db.py), when there is one, rebuilt from the records
+                rebuild_query_index(root, records.values())
+                report.findings.append(make_problem("store-index-rebuilt", file=str(db_path(root)), reason=reason))
     return report

@@ -268,3 +268,31 @@ def rebuild(root: Path, records: Iterable[Return] | None = None) -> int:
     finally:
         con.close()
     return count
+
+
+def query_index_mismatch(root: Path, records: dict[str, Return]) -> str:
+    """Why an existing index disagrees with these records (doctor's reading of them), or "" (also when absent)."""
+    path = db_path(root)
+    if not path.is_file():
+        return ""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5.0)
+        try:
+            rows = dict(con.execute("SELECT return_id, record FROM returns"))
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        return f"无法读取：{exc}"
+    missing, extra = records.keys() - rows.keys(), rows.keys() - records.keys()
+    if missing:
+        return f"缺少 {len(missing)} 份回执"
+    if extra:
+        return f"多出 {len(extra)} 份没有记录的回执"
+    for return_id, record in records.items():
+        try:
+            same = json.loads(rows[return_id]) == json.loads(record_json(record))
+        except (json.JSONDecodeError, TypeError):
+            same = False
+        if not same:
+            return f"回执 {return_id} 的索引行与记录不同"
+    return ""

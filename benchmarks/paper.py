@@ -1,0 +1,122 @@
+"""Paper-return accuracy benchmark: ≥ 300 synthetic phone photos of the printed forms, read back.
+
+Run: .venv/bin/python benchmarks/paper.py [--photos 300] — writes benchmarks/PAPER.md (not part of the tests).
+Photos: the helper and town (2-page, first page) forms rendered at 150–300 dpi, every task marked 是, 否 or
+left blank at random (✓ × ■ ○, stroke 0.3–1.2 mm, grey to black), then perspective, any rotation,
+1.2–12 MP, blur, noise, a shadow, JPEG 40–90 (tests/paper_photos.py). Timing covers decoding and reading only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))
+
+from paper_photos import MARKS, draw_mark, photograph, random_damage, render_pages  # noqa: E402
+
+from fupin_cli.forms.generate import FormWriter, plan_forms  # noqa: E402
+from fupin_cli.forms.pdf import page_layouts  # noqa: E402
+from fupin_cli.intake.paper import locate_page, read_boxes  # noqa: E402
+from fupin_cli.intake.readers import UnreadableFile  # noqa: E402
+from fupin_cli.model.glossary import Role  # noqa: E402
+from fupin_cli.model.workspace import load_workspace  # noqa: E402
+from fupin_cli.store.roster_file import load_roster  # noqa: E402
+
+
+def forms(root: Path) -> list[tuple[bytes, object]]:
+    workspace = load_workspace(root)
+    roster = load_roster(root)
+    found = []
+    for role in (Role.helper, Role.town):
+        job = plan_forms(workspace, roster, workspace.templates(), role=role, formats=["pdf"])[0]
+        found.append((FormWriter().render(job), job.template))
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--photos", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument("--out", default=str(HERE / "PAPER.md"))
+    args = parser.parse_args()
+    from fupin_cli.intake.paper import decode_pages
+
+    rng = np.random.default_rng(args.seed)
+    sources = forms(HERE.parent / "examples" / "demo")
+    rendered: dict[tuple[int, int], np.ndarray] = {}
+    boxes = right = flagged = false_yes = wrong = 0
+    identity_ok = photos = 0
+    seconds = 0.0
+    refusals: dict[str, int] = {}
+    for n in range(args.photos):
+        pdf, template = sources[n % len(sources)]
+        dpi = int(rng.choice([150, 200, 300]))
+        key = (n % len(sources), dpi)
+        if key not in rendered:
+            rendered[key] = render_pages(pdf, dpi)[0]
+        page = rendered[key].copy()
+        layout = page_layouts(template)[0]
+        truth = []
+        for row in layout.rows:
+            choice = str(rng.choice(["yes", "no", "blank"]))
+            truth.append(choice)
+            if choice != "blank":
+                draw_mark(page, row.yes if choice == "yes" else row.no, str(rng.choice(MARKS)), dpi,
+                          float(rng.uniform(0.3, 1.2)), int(rng.integers(0, 110)), rng)
+        photo = photograph(page, random_damage(rng), rng)
+        photos += 1
+        start = time.perf_counter()
+        try:
+            gray = decode_pages(photo)[0]
+            straight, _text = locate_page(gray)
+            tasks, _crops = read_boxes(straight, template, layout)
+        except UnreadableFile as exc:
+            seconds += time.perf_counter() - start
+            refusals[exc.code] = refusals.get(exc.code, 0) + 1
+            continue
+        seconds += time.perf_counter() - start
+        identity_ok += 1
+        for task, expected in zip(tasks, truth, strict=True):
+            answer = {"是": "yes", "否": "no", "": "blank", "?": "unsure"}[task.answer]
+            boxes += 2
+            if answer == expected:
+                right += 2
+            elif answer == "unsure":
+                flagged += 2
+            else:
+                wrong += 2
+                if answer == "yes":
+                    false_yes += 1
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    lines = [
+        "# Paper returns: accuracy on synthetic phone photos",
+        "",
+        "Written by `benchmarks/paper.py` (not part of the test run). Photos built from the project's own printed",
+        "PDFs (helper form, town form page 1), marks and damage as in tests/paper_photos.py.",
+        "",
+        "| measure | value |",
+        "| --- | --- |",
+        f"| photos | {photos} |",
+        f"| identity read (QR + markers) | {identity_ok / photos:.1%} ({identity_ok}/{photos}) |",
+        f"| boxes read right | {right / max(boxes, 1):.2%} ({right}/{boxes}) |",
+        f"| boxes flagged paper-unsure | {flagged / max(boxes, 1):.2%} ({flagged}) |",
+        f"| boxes read wrong (not flagged) | {wrong} |",
+        f"| **boxes read 是 that were not marked 是** | **{false_yes}** |",
+        f"| seconds per photo (decode + read, 1 process) | {seconds / photos:.2f} |",
+        f"| peak memory (MB, whole benchmark process) | {peak:.0f} |",
+        f"| refusals | {', '.join(f'{k}: {v}' for k, v in sorted(refusals.items())) or 'none'} |",
+        "",
+    ]
+    Path(args.out).write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
