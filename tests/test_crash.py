@@ -130,6 +130,10 @@ def test_checksum_mismatch(stored: Path) -> None:
 def test_unreadable_record(stored: Path, runner) -> None:
     path = _a_record_path(stored)
     path.write_text('{"return_id": ', encoding="utf-8")
+    # Its copy in index.jsonl gone too (else doctor restores the record from it: tests/test_doctor_corrupt.py).
+    index = stored / "returns" / "index.jsonl"
+    index.write_text("".join(line for line in index.read_text(encoding="utf-8").splitlines(keepends=True)
+                             if f'"return_id":"{path.stem}"' not in line), encoding="utf-8")
     report = doctor(stored)
     assert [(f.code, f.file) for f in report.findings if f.severity == "error"] == [
         ("store-record-unreadable", str(path))]

@@ -61,13 +61,16 @@ def test_every_message_fills_from_its_named_fields() -> None:
 
 
 def test_deadline_kinds_keep_their_json_families_and_order() -> None:
-    families = [(k.code, k.family, k.check_family) for k in sorted(KINDS_TABLE, key=lambda k: k.rank)
-                if k.severity == "violation"]
-    assert families[:4] == [("round-missing", "missing", "missing"), ("round-late", "late", "late"),
-                            ("task-open", "open_after_deadline", "open_after_deadline"),
-                            ("task-done-late", "done_late", "warning")]
-    assert KINDS["round-missing"].check == "always"
-    assert {k.check for k in KINDS_TABLE if k.code != "round-missing" and k.severity == "violation"} == {"strict"}
+    ranked = sorted(KINDS_TABLE, key=lambda k: k.rank)
+    families = [(k.code, k.family, k.check_family) for k in ranked
+                if k.code in ("round-missing", "round-late", "task-open", "task-done-late")]
+    assert families == [("round-missing", "missing", "missing"), ("round-late", "late", "late"),
+                        ("task-open", "open_after_deadline", "open_after_deadline"),
+                        ("task-done-late", "done_late", "warning")]
+    always = {k.code for k in KINDS_TABLE if k.check == "always"}
+    assert always == {"round-missing", "round-returned"}  # a round sent back and past its deadline is missing too
+    assert KINDS["round-returned"].family == KINDS["round-returned-open"].family == "returned"
+    assert [k.code for k in ranked].index("round-returned") < [k.code for k in ranked].index("round-late")
 
 
 def test_fupin_error_carries_its_code_and_json() -> None:

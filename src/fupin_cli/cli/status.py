@@ -49,7 +49,8 @@ def status_command(
 
     data = load(ctx, as_of, town)
     result = compute_status(data.roster, data.templates, data.campaign, data.returns, data.as_of,
-                            None if data.town is None else data.town.unit_id, refused=data.refused)
+                            None if data.town is None else data.town.unit_id, refused=data.refused,
+                            reviews=data.reviews)
     if fmt is Format.json:
         if isinstance(result, DistrictStatus):  # per town: its last bundle and how many returns came through it
             from fupin_cli.relay.bundle import with_relays

@@ -72,7 +72,7 @@ def body_lines(reminders: list[Reminder], by: str, width: int) -> list[str]:
     """One line per checklist, round and state listing the names; a line too long is broken between names."""
     entries: dict[tuple[str, int, Status, str], list[str]] = {}
     for r in reminders:
-        state = "已逾期" if r.status is Status.missing else "即将到期"
+        state = {Status.missing: "已逾期", Status.returned: f"已退回：{r.round.reason}"}.get(r.status, "即将到期")
         key = (r.title, r.round.number, r.status, f"{month_day(r.round.day)}截止，{state}")
         entries.setdefault(key, []).append(who(r, by))
     lines = []

@@ -16,6 +16,7 @@ from fupin_cli.model.roster import Roster, Unit, require_town
 from fupin_cli.model.templates import Template
 from fupin_cli.model.workspace import Campaign, Workspace
 from fupin_cli.store.archive import Refusal, load_refusals
+from fupin_cli.store.review import Review, reviews
 from fupin_cli.store.roster_file import load_roster
 
 
@@ -30,6 +31,7 @@ class Loaded:
     as_of: dt.date
     town: Unit | None = None
     refused: tuple[Refusal, ...] = ()  # files refused at ingest that named their unit and round
+    reviews: dict[str, Review] = field(default_factory=dict)  # return id → its review (accepted or sent back)
     unreadable: list[str] = field(default_factory=list)  # records the stream could not read, once it has run
 
     @property
@@ -60,11 +62,12 @@ def load(workspace: Workspace, as_of: str | None, town: str | None = None) -> Lo
     unit_ids = {u.unit_id for u in town_units(roster, found)} if found is not None else None
     unreadable: list[str] = []
     day = parse_as_of(as_of, workspace.campaign)
+    reviewed = reviews(workspace.root)
     # Only the returns that count as of the day, picked from the store's index (count/query.py).
-    returns = current_stream(workspace.root, unit_ids, end_of_day(day, workspace.campaign), unreadable)
+    returns = current_stream(workspace.root, unit_ids, end_of_day(day, workspace.campaign), unreadable, reviewed)
     return Loaded(workspace, roster, workspace.templates(), returns,
                   day, found, tuple(load_refusals(workspace.root, unit_ids)),
-                  unreadable)
+                  unreadable=unreadable, reviews=reviewed)
 
 
 def load_district(workspace: Workspace, as_of: str | None, town: str | None) -> tuple[Loaded, DistrictStatus]:
@@ -72,4 +75,4 @@ def load_district(workspace: Workspace, as_of: str | None, town: str | None) -> 
     data = load(workspace, as_of, town)
     towns = None if data.town is None else [data.town]
     return data, district_status(data.roster, data.templates, data.campaign, data.returns, data.as_of, towns,
-                                 refused=data.refused)
+                                 refused=data.refused, reviews=data.reviews)

@@ -33,12 +33,32 @@ def _stub(row: Row, received: dt.datetime) -> Return:
                   sha256="", source_name="", stored_name="", size=0, answers=(), ingested_at=row.ingested_at)
 
 
+def _sent_back(rows: Iterator[Row], overrides: dict, rejected: dict[str, dt.datetime],
+               cutoff: dt.datetime) -> dict[tuple[str, str, int], dt.datetime]:
+    """(checklist, unit, round) → received time of its latest return sent back by the cutoff."""
+    found: dict[tuple[str, str, int], dt.datetime] = {}
+    for row in rows:
+        at = rejected.get(row.return_id)
+        received = overrides.get(row.return_id, row.received_at)
+        if at is None or at > cutoff or received > cutoff:
+            continue
+        key = (row.template_id, row.unit_id, row.round)
+        found[key] = max(received, found.get(key, received))
+    return found
+
+
 def current_stream(root: Path, unit_ids: set[str] | None, cutoff: dt.datetime,
-                   unreadable: list[str] | None = None) -> Iterator[Return]:
-    """The latest return (whole) and the earliest (a stub) of each checklist, unit and round by `cutoff`."""
+                   unreadable: list[str] | None = None, reviews: dict | None = None) -> Iterator[Return]:
+    """The latest return (whole) and the earliest (a stub) of each checklist, unit and round by `cutoff`.
+
+    With `reviews`, "earliest" counts from after the latest return sent back (a resubmission is judged by
+    its own received time); the sent-back return itself may still be the latest (the round is `returned`).
+    """
     index = Index(root, unreadable)
     try:
         overrides = received_overrides(root)
+        rejected = {rid: r.at for rid, r in (reviews or {}).items() if r.state == "rejected"}
+        barrier = _sent_back(iter(index.rows.values()), overrides, rejected, cutoff) if rejected else {}
         latest: dict[tuple[str, str, int], tuple[tuple, Row]] = {}
         first: dict[tuple[str, str, int], tuple[dt.datetime, Row]] = {}
         for row in index.rows.values():
@@ -51,10 +71,12 @@ def current_stream(root: Path, unit_ids: set[str] | None, cutoff: dt.datetime,
             order = _order(row, received)
             if key not in latest or order > latest[key][0]:
                 latest[key] = (order, row)
+            if key in barrier and received <= barrier[key]:
+                continue
             if key not in first or received < first[key][0]:
                 first[key] = (received, row)
         for key, (received, row) in first.items():
-            if row.return_id != latest[key][1].return_id:
+            if row.return_id != latest[key][1].return_id and received > barrier.get(key, _FAR):
                 yield _stub(row, received)
         confirms = confirmations(root)
         for record in index.records(row.return_id for _order_, row in latest.values()):

@@ -14,6 +14,8 @@ from fupin_cli.model.workspace import Campaign
 
 # The texts sent by SMS or chat; {who} is 姓名同志 for a person, the unit (and its head) for an organisation.
 REMIND_PENDING = "【催报】{who}：请于{deadline}前报送《{title}》第{round}次落实情况。{office}"
+REMIND_RETURNED = ("【催报】{who}：您报送的《{title}》第{round}次已退回，原因：{reason}，请修改后重新报送"
+                   "（{deadline}截止）。{office}")
 REMIND_MISSING = "【催报】{who}：《{title}》第{round}次落实情况应于{deadline}前报送，至今未收到，请尽快报送。{office}"
 # A file sent for the round was refused at ingest: say so, and why, instead of "not received".
 REMIND_REFUSED_MISSING = ("【催报】{who}：《{title}》第{round}次落实情况{received}已收到但拒收（{reason}），"
@@ -78,10 +80,11 @@ def compute_reminders(district: DistrictStatus, campaign: Campaign, horizon_days
         for unit_rank, us in enumerate(town.units):
             for r in us.rounds:
                 due_soon = r.status is Status.pending and (r.day <= last_day or r.refused is not None)
-                if r.status is not Status.missing and not due_soon:
+                # a round sent back is chased at once, whatever its deadline: its sender thinks it is done
+                if r.status not in (Status.missing, Status.returned) and not due_soon:
                     continue
                 message = _message(r, us.unit, us.template.title, office)
-                key = (r.status is not Status.missing, r.day, town_rank, unit_rank, r.number)
+                key = (r.status not in (Status.missing, Status.returned), r.day, town_rank, unit_rank, r.number)
                 # Never offer a number Excel turned into 1.35778E+10: no number rather than a wrong one.
                 unit = us.unit if usable_phone(us.unit.phone) == us.unit.phone else replace(us.unit, phone="")
                 found.append((key, Reminder(unit, us.template.title, r, message)))
@@ -94,6 +97,8 @@ def _message(r: RoundStatus, unit: Unit, title: str, office: str) -> str:
     missing = r.status is Status.missing
     fields = {"who": addressee(unit), "deadline": month_day(r.day), "title": title, "round": r.number,
               "office": office}
+    if r.status is Status.returned:
+        return REMIND_RETURNED.format(**fields, reason=r.reason)
     if r.refused is None:
         return (REMIND_MISSING if missing else REMIND_PENDING).format(**fields)
     when = r.refused.received_at.astimezone(r.deadline.tzinfo)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from fupin_cli.model.deadlines import Round, end_of_day, month_day, rounds_for
@@ -15,6 +15,7 @@ from fupin_cli.model.roster import Roster, Unit, require_town
 from fupin_cli.model.templates import Template, checklists_for
 from fupin_cli.model.workspace import Campaign
 from fupin_cli.store.archive import Refusal
+from fupin_cli.store.review import REJECTED, Review
 
 # Ingest's own date-after-deadline warning says what done_late says; status keeps only done_late.
 _REDUNDANT_FINDINGS = frozenset({"date-after-deadline"})
@@ -31,6 +32,8 @@ class RoundStatus:
     received_at: dt.datetime | None = None
     return_id: str = ""
     refused: Refusal | None = None  # a file sent for this round and refused at ingest (no return counts yet)
+    review: str | None = None  # "accepted" or "rejected": the review of the return counted (or sent back)
+    reason: str = ""  # why it was sent back (or the reviewer's note)
 
     def to_dict(self) -> dict:
         """The round as in `status --format json` (with `refused` when a file for it was refused)."""
@@ -40,6 +43,8 @@ class RoundStatus:
             "status": self.status.value,
             "received_at": self.received_at.isoformat() if self.received_at else None,
             "return_id": self.return_id or None,
+            "review": self.review,
+            "reason": self.reason or None,
         }
         if self.refused is not None:
             data["refused"] = {"received_at": self.refused.received_at.isoformat(), "file": self.refused.source_name,
@@ -89,11 +94,13 @@ class Counts:
     late: int = 0
     missing: int = 0
     pending: int = 0
+    returned: int = 0  # 已退回: sent back with a reason, not reported until a newer return arrives
+    accepted: int = 0  # 已审核: rounds whose counted return was accepted (a subset of on_time + late)
 
     @property
     def due(self) -> int:
-        """应报: rounds whose deadline has passed or that were returned (on_time + late + missing)."""
-        return self.on_time + self.late + self.missing
+        """应报: rounds whose deadline has passed or that were reported (on_time + late + missing + returned)."""
+        return self.on_time + self.late + self.missing + self.returned
 
     @property
     def submitted(self) -> int:
@@ -112,13 +119,14 @@ class Counts:
 
     def __add__(self, other: Counts) -> Counts:
         return Counts(self.on_time + other.on_time, self.late + other.late, self.missing + other.missing,
-                      self.pending + other.pending)
+                      self.pending + other.pending, self.returned + other.returned, self.accepted + other.accepted)
 
     def to_dict(self) -> dict:
         """The counts as the `summary` of `status --format json`."""
         return {
             "due": self.due, "on_time": self.on_time, "late": self.late, "missing": self.missing,
-            "pending": self.pending, "submitted": self.submitted,
+            "pending": self.pending, "returned": self.returned, "accepted": self.accepted,
+            "submitted": self.submitted,
             "rate": _round(self.rate), "on_time_rate": _round(self.on_time_rate),
         }
 
@@ -126,9 +134,12 @@ class Counts:
 def count_rounds(rounds: Iterable[RoundStatus]) -> Counts:
     """Count the statuses of unit × rounds."""
     tally = {s: 0 for s in Status}
+    accepted = 0
     for r in rounds:
         tally[r.status] += 1
-    return Counts(tally[Status.on_time], tally[Status.late], tally[Status.missing], tally[Status.pending])
+        accepted += r.review == "accepted"
+    return Counts(tally[Status.on_time], tally[Status.late], tally[Status.missing], tally[Status.pending],
+                  tally[Status.returned], accepted)
 
 
 @dataclass(frozen=True)
@@ -318,13 +329,20 @@ class CurrentReturns(dict):
         self.first: dict[tuple[str, str, int], dt.datetime] = {}
 
 
-def current_returns(returns: Iterable[Return], cutoff: dt.datetime) -> CurrentReturns:
+def current_returns(returns: Iterable[Return], cutoff: dt.datetime,
+                    reviews: Mapping[str, Review] | None = None) -> CurrentReturns:
     """For each (checklist, unit, round), the latest return received by `cutoff` (supersede recomputed as of then).
 
     A correction sent after the deadline replaces the answers, but the round still counts as reported when
-    its first return arrived (on time if a return for the round was received by its deadline).
+    its first return arrived (on time if a return for the round was received by its deadline). A return sent
+    back (rejected by the cutoff) resets that: a newer one is judged by its own received time.
     """
     best = CurrentReturns()
+    if reviews:
+        returns = list(returns)
+        barrier = rejected_before(returns, reviews, cutoff)
+    else:
+        barrier = {}
     for r in returns:
         if r.received_at > cutoff:
             continue
@@ -332,10 +350,31 @@ def current_returns(returns: Iterable[Return], cutoff: dt.datetime) -> CurrentRe
         old = best.get(key)
         if old is None or _newer(r, old):
             best[key] = r
+        if key in barrier and r.received_at <= barrier[key]:
+            continue  # sent back, or before one sent back: the round is reported anew from the next return
         first = best.first.get(key)
         if first is None or r.received_at < first:
             best.first[key] = r.received_at
     return best
+
+
+def review_as_of(reviews: Mapping[str, Review] | None, return_id: str, cutoff: dt.datetime) -> Review | None:
+    """The review of a return as it stood at the cutoff (a review made later does not count yet)."""
+    found = reviews.get(return_id) if reviews else None
+    return found if found is not None and found.at <= cutoff else None
+
+
+def rejected_before(returns: list[Return], reviews: Mapping[str, Review], cutoff: dt.datetime) -> dict[tuple, dt.datetime]:
+    """(checklist, unit, round) → the received time of its latest return sent back by the cutoff."""
+    found: dict[tuple, dt.datetime] = {}
+    for r in returns:
+        review = review_as_of(reviews, r.return_id, cutoff)
+        if review is None or review.state != REJECTED or r.received_at > cutoff:
+            continue
+        key = (r.template_id, r.unit_id, r.round)
+        if key not in found or r.received_at > found[key]:
+            found[key] = r.received_at
+    return found
 
 
 def _newer(a: Return, b: Return) -> bool:
@@ -345,17 +384,24 @@ def _newer(a: Return, b: Return) -> bool:
 
 
 def unit_status(unit: Unit, template: Template, rounds: list[Round],
-                current: dict[tuple[str, str, int], Return], cutoff: dt.datetime) -> UnitStatus:
-    """One unit's rounds as of the cutoff: on time, late, missing or pending."""
+                current: dict[tuple[str, str, int], Return], cutoff: dt.datetime,
+                reviews: Mapping[str, Review] | None = None) -> UnitStatus:
+    """One unit's rounds as of the cutoff: on time, late, missing, pending, or returned (sent back)."""
     statuses = []
     returned = []
     for rnd in rounds:
         key = (template.id, unit.unit_id, rnd.number)
         ret = current.get(key)
-        if ret is not None:
+        review = review_as_of(reviews, ret.return_id, cutoff) if ret is not None else None
+        if review is not None and review.state == REJECTED:
+            statuses.append(RoundStatus(rnd.number, rnd.day, rnd.deadline, Status.returned, ret.received_at,
+                                        ret.return_id, review=REJECTED, reason=review.reason))
+        elif ret is not None:
             first = getattr(current, "first", {}).get(key, ret.received_at)
             status = Status.on_time if first <= rnd.deadline else Status.late
-            statuses.append(RoundStatus(rnd.number, rnd.day, rnd.deadline, status, first, ret.return_id))
+            statuses.append(RoundStatus(rnd.number, rnd.day, rnd.deadline, status, first, ret.return_id,
+                                        review=review.state if review else None,
+                                        reason=review.reason if review else ""))
             returned.append(ret)
         else:
             status = Status.missing if rnd.deadline < cutoff else Status.pending
@@ -374,6 +420,10 @@ def unit_problems(us: UnitStatus, cutoff: dt.datetime) -> list[Problem]:
     for r in us.rounds:
         if r.status is Status.missing:
             found.append(_missing(r).about(unit, r.number, r.day, template_id=tid))
+        elif r.status is Status.returned:
+            code = "round-returned" if r.deadline < cutoff else "round-returned-open"
+            found.append(make_problem(code, round=r.number, deadline=month_day(r.day), reason=r.reason)
+                         .about(unit, r.number, r.day, template_id=tid))
         elif r.status is Status.late and r.received_at is not None:
             received = r.received_at.astimezone(r.deadline.tzinfo)
             found.append(make_problem("round-late", round=r.number, deadline=month_day(r.day),
@@ -452,20 +502,22 @@ def sort_problems(problems: Iterable[Problem], unit_order: dict[str, int]) -> li
 
 
 def town_status(roster: Roster, templates: dict[str, Template], campaign: Campaign, returns: Iterable[Return],
-                as_of: dt.date, town: Unit, *, refused: Iterable[Refusal] = (), _prepared: tuple | None = None,
+                as_of: dt.date, town: Unit, *, refused: Iterable[Refusal] = (),
+                reviews: Mapping[str, Review] | None = None, _prepared: tuple | None = None,
                 _refused: RefusedRounds | None = None) -> TownStatus:
     """The status of one town as of the end of day `as_of` in the campaign's time zone.
 
     `refused` are the files refused at ingest that named their unit and round: a round still without a
-    return says a file came for it and why it was refused.
+    return says a file came for it and why it was refused. `reviews` (return id → its review) send rejected
+    returns back: their rounds are `returned` until a newer return comes.
     """
     cutoff = end_of_day(as_of, campaign)
-    plan, current = _prepared or (role_rounds(templates, campaign), current_returns(returns, cutoff))
+    plan, current = _prepared or (role_rounds(templates, campaign), current_returns(returns, cutoff, reviews))
     refusals = _refused if _refused is not None else refused_rounds(refused, cutoff)
     units: list[UnitStatus] = []
     for unit in town_units(roster, town):
         for template, rounds in plan.get(unit.role, ()):
-            units.append(_mark_refused(unit_status(unit, template, rounds, current, cutoff), refusals))
+            units.append(_mark_refused(unit_status(unit, template, rounds, current, cutoff, reviews), refusals))
     problems: list[Problem] = []
     for us in units:
         problems.extend(unit_problems(us, cutoff))
@@ -531,21 +583,23 @@ def _village_status(r: RoundStatus, reported: int, total: int, cutoff: dt.dateti
 
 
 def compute_status(roster: Roster, templates: dict[str, Template], campaign: Campaign, returns: Iterable[Return],
-                   as_of: dt.date, town: str | None = None, *,
-                   refused: Iterable[Refusal] = ()) -> TownStatus | DistrictStatus:
+                   as_of: dt.date, town: str | None = None, *, refused: Iterable[Refusal] = (),
+                   reviews: Mapping[str, Review] | None = None) -> TownStatus | DistrictStatus:
     """`fupin status`: one town's status when `town` is given, else the district's, as of end of day `as_of`."""
     if town is not None:
-        return town_status(roster, templates, campaign, returns, as_of, require_town(roster, town), refused=refused)
-    return district_status(roster, templates, campaign, returns, as_of, refused=refused)
+        return town_status(roster, templates, campaign, returns, as_of, require_town(roster, town), refused=refused,
+                           reviews=reviews)
+    return district_status(roster, templates, campaign, returns, as_of, refused=refused, reviews=reviews)
 
 
 def district_status(roster: Roster, templates: dict[str, Template], campaign: Campaign, returns: Iterable[Return],
-                    as_of: dt.date, towns: Iterable[Unit] | None = None, *,
-                    refused: Iterable[Refusal] = ()) -> DistrictStatus:
+                    as_of: dt.date, towns: Iterable[Unit] | None = None, *, refused: Iterable[Refusal] = (),
+                    reviews: Mapping[str, Review] | None = None) -> DistrictStatus:
     """Every town's status (or the towns given) and the district totals."""
     cutoff = end_of_day(as_of, campaign)
-    prepared = (role_rounds(templates, campaign), current_returns(returns, cutoff))
+    prepared = (role_rounds(templates, campaign), current_returns(returns, cutoff, reviews))
     refusals = refused_rounds(refused, cutoff)
-    done = tuple(town_status(roster, templates, campaign, (), as_of, t, _prepared=prepared, _refused=refusals)
+    done = tuple(town_status(roster, templates, campaign, (), as_of, t, reviews=reviews, _prepared=prepared,
+                             _refused=refusals)
                  for t in (roster.of(Role.town) if towns is None else towns))
     return DistrictStatus(as_of, done, sum((t.counts for t in done), Counts()))

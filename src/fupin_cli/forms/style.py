@@ -32,6 +32,7 @@ STATUS_FILLS = {
     Status.late: PatternFill("solid", fgColor="FFEB9C"),
     Status.missing: PatternFill("solid", fgColor="FFC7CE"),
     Status.pending: PatternFill("solid", fgColor="EDEDED"),
+    Status.returned: PatternFill("solid", fgColor="F4CCFF"),
 }
 
 

@@ -789,8 +789,9 @@ def _paper_photo(path: Path) -> bool:
 def collect_files(paths: list[Path], root: Path | None = None) -> tuple[list[Path], list[Skipped]]:
     """Files to ingest from files and folders (recursively), and the files of a folder that are skipped.
 
-    A folder's lock and system files are skipped as noise; every other file that is no spreadsheet (a photo,
-    an archive, a document …) is skipped with its reason. A file named on the command line is always taken
+    A folder's lock and system files are skipped as noise; every other file that is no spreadsheet (an
+    archive, a document, a photo when the paper reader is not installed …) is skipped with its reason, and
+    a WPS .et/.ett is taken as the spreadsheet it holds. A file named on the command line is always taken
     (its reader says what it is), lock files excepted. Walking a folder never descends into hidden folders
     nor the workspace's own returns/ and roster/ folders.
     """

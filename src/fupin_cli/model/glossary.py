@@ -52,12 +52,14 @@ def role_from_text(text: str) -> Role | None:
 
 
 class Status(str, Enum):
-    """The state of one unit × round as of a date: on time, late, missing (deadline passed) or pending."""
+    """The state of one unit × round as of a date: on time, late, missing (deadline passed), pending, or
+    returned (its latest return was sent back with a reason; not reported until a newer return comes)."""
 
     on_time = "on_time"
     late = "late"
     missing = "missing"
     pending = "pending"
+    returned = "returned"
 
     @property
     def label(self) -> str:
@@ -70,6 +72,7 @@ STATUS_LABELS: dict[Status, str] = {
     Status.late: "逾期",
     Status.missing: "未报",
     Status.pending: "未到期",
+    Status.returned: "已退回",
 }
 
 # What people write in 是否完成, compared after NFKC, stripping blanks and lower-casing.

@@ -175,6 +175,20 @@ KINDS_TABLE: tuple[Kind, ...] = (
     Kind("store-unit-unknown", "error", "回执 {value} 的填报对象“{unit}”（{unit_id}）已不在花名册中；请恢复花名册中的这一行，或确认后删除该回执"),
     Kind("store-index-rebuilt", "warning", "索引 index.jsonl 与回执记录不一致（{reason}），已按记录重建"),
     Kind("store-temp-removed", "warning", "删除了中断写入留下的临时文件（{count} 个）"),
+    Kind("reject-no-reason", "error", "退回必须写明原因；请加 --reason \"……\"（如：第 3 项写了是但没有完成时间）"),
+    Kind("review-not-newest", "error", "回执 {value}（{name}第 {round} 次）已被更新的回执 {newer} 替代；"
+         "只能审核或退回每一批次最新的回执"),
+    Kind("review-already-rejected", "error", "回执 {value} 已经退回过（原因：{reason}）；"
+         "等填报人重新报送后再审核新的回执"),
+    Kind("review-already-accepted", "error", "回执 {value} 已经审核通过；如发现问题，请用 fupin returns reject 退回"),
+    Kind("unit-not-found", "error", "花名册中找不到“{value}”；请写编号或准确的名称（fupin roster list 可查）"),
+    Kind("unit-ambiguous", "error", "“{value}”对应多个填报对象：{candidates}；请写编号"),
+    Kind("events-line-edited", "error", "事件记录 events.jsonl 的这一行被改动过（内容与它的校验值不符）；"
+         "请从备份恢复该文件，不要手工修改"),
+    Kind("events-chain-broken", "error", "事件记录 events.jsonl 在这一行断开：它前面的一行被改动、删除或调换过；"
+         "请从备份恢复该文件，不要手工修改"),
+    Kind("events-line-torn", "warning", "事件记录 events.jsonl 的这一行不完整（写入时被中断），已忽略；"
+         "需要的话请重新执行那次操作"),
     Kind("store-orphan-file", "warning", "原始文件没有对应的回执记录（收取时被中断）；重新收取该回执即可"),
     Kind("store-record-restored", "warning",
          "回执记录 {value} 已损坏（{reason}），已按索引 index.jsonl 中的同一份记录恢复（原始文件校验和相符）"),
@@ -300,6 +314,10 @@ KINDS_TABLE: tuple[Kind, ...] = (
          kind="missing", check="always", rank=0, label="未报", symbol="✗", style="bold red"),
     # what a round-missing problem adds (after a colon) when a file for that round came and was refused
     Kind("round-refused", "warning", "{received} 已收到但拒收（{reason}），请按原表重新填报"),
+    Kind("round-returned", "violation", "第 {round} 次报送（{deadline}截止）已退回，尚未重新报送；退回原因：{reason}",
+         kind="returned", check="always", rank=0, label="已退回", symbol="↩", style="bold magenta"),
+    Kind("round-returned-open", "violation", "第 {round} 次报送已退回，请在 {deadline} 前重新报送；退回原因：{reason}",
+         kind="returned", rank=1, label="已退回", symbol="↩", style="magenta"),
     Kind("round-late", "violation", "第 {round} 次报送（{deadline}截止）逾期，{received} 才收到",
          kind="late", rank=1, label="逾期"),
     Kind("task-open", "violation", "第 {number} 项任务在最后截止日 {deadline} 后仍未完成",

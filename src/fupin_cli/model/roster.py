@@ -389,3 +389,19 @@ def roster_csv(units: list[Unit], role: Role) -> bytes:
     return csv_bytes(rows)
 
 
+
+
+def find_unit(roster: Roster, text: str) -> Unit:
+    """The unit that `text` names: its id, or a name only one unit of the roster has; FupinError otherwise."""
+    wanted = text.strip()
+    by_id = roster.by_id()
+    if wanted in by_id:
+        return by_id[wanted]
+    hits = [u for u in roster.all_units() if u.role.value not in ("village",)
+            and name_key(u.role, u.name) == name_key(u.role, wanted)]
+    if not hits:
+        raise FupinError("unit-not-found", value=text)
+    if len(hits) > 1:
+        raise FupinError("unit-ambiguous", value=text, candidates="、".join(
+            f"{u.unit_id}（{u.role.label}，{u.village or u.town}）" for u in hits[:10]))
+    return hits[0]

@@ -10,8 +10,9 @@ from fupin_cli.model.glossary import Role, Status
 from fupin_cli.model.workspace import Campaign
 from fupin_cli.render.status import percent, role_label
 
-_STATUS_CLASS = {Status.on_time: "ok", Status.late: "late", Status.missing: "miss", Status.pending: "wait"}
-_SYMBOL = {Status.on_time: "✓", Status.late: "⚠", Status.missing: "✗", Status.pending: "·"}
+_STATUS_CLASS = {Status.on_time: "ok", Status.late: "late", Status.missing: "miss", Status.pending: "wait",
+                 Status.returned: "miss"}
+_SYMBOL = {Status.on_time: "✓", Status.late: "⚠", Status.missing: "✗", Status.pending: "·", Status.returned: "↩"}
 
 CSS = """
 *{box-sizing:border-box}
@@ -140,7 +141,7 @@ def _problems(town: TownStatus) -> str:
         return '<h3>问题</h3><p class="ok">无</p>'
     items = []
     for p in town.problems:
-        cls = {"missing": "miss", "late": "late"}.get(p.kind, "")
+        cls = {"missing": "miss", "returned": "miss", "late": "late"}.get(p.kind, "")
         who = f"{Role(p.role).label} {p.name}" + (f"（{p.village}）" if p.village else "")
         items.append(f'<li><span class="{cls}">{escape(p.label)}</span> {escape(who)}：{escape(p.message)}</li>')
     return f"<h3>问题（{len(town.problems)}，最紧急的在前）</h3><ul class=\"problems\">{''.join(items)}</ul>"

@@ -30,7 +30,8 @@ def reminders_table(reminders: list[Reminder]) -> Group:
     table.add_column("已催报", overflow="fold")
     for n, r in enumerate(reminders, 1):
         symbol, style = SYMBOLS[r.status]
-        label = ("已逾期" if r.status.value == "missing" else "即将到期") + ("·已拒收" if r.round.refused else "")
+        label = {"missing": "已逾期", "returned": "已退回"}.get(r.status.value, "即将到期") + (
+            "·已拒收" if r.round.refused else "")
         place = r.unit.town + (f"/{r.unit.village}" if r.unit.village else "")
         chased = "—" if not r.reminded else f"{r.reminded} 次（{_when(r.last_reminded_at)}）"
         table.add_row(str(n), Text(f"{symbol} {label}", style=style), month_day(r.round.day), place,

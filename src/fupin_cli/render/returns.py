@@ -162,3 +162,27 @@ def retime_line(result: Retimed, tz: dt.tzinfo) -> str:
     old = result.previous.astimezone(tz).strftime("%Y-%m-%d %H:%M")
     return (f"已更正回执 {r.return_id}（{r.name}第 {r.round} 次）的收到时间：{old} → {new}；"
             f"原因“{result.reason}”已记入 returns/events.jsonl，原记录不变")
+
+
+_EVENT_WORDS = {"received": "收到", "superseded": "被替代", "rejected": "退回", "accepted": "审核通过"}
+
+
+def history_table(unit: object, events: list[dict], tz: dt.tzinfo) -> Table:
+    """`returns history`: one row per return received and per review event, oldest first."""
+    table = Table(title=f"{unit.name}（{unit.unit_id}）的回执和审核记录（{len(events)}）",  # type: ignore[attr-defined]
+                  box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
+    table.add_column("时间", min_width=11)
+    table.add_column("事件", min_width=8)
+    table.add_column("回执", min_width=8)
+    table.add_column("批次", min_width=5)
+    table.add_column("说明", overflow="fold")
+    for e in events:
+        at = dt.datetime.fromisoformat(e["at"]).astimezone(tz).strftime("%m-%d %H:%M")
+        if e["event"] == "received":
+            detail = f"{e.get('file') or ''}（{'按表单身份' if e.get('recognised_by') == 'identity' else '按内容'}识别）"
+        elif e["event"] == "superseded":
+            detail = f"被 {str(e.get('superseded_by', ''))[:8]} 替代"
+        else:
+            detail = "；".join(x for x in (e.get("by") and f"审核人：{e['by']}", e.get("reason")) if x)
+        table.add_row(at, _EVENT_WORDS.get(e["event"], e["event"]), e["return_id"][:8], f"第{e['round']}次", detail)
+    return table

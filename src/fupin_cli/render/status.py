@@ -19,6 +19,7 @@ SYMBOLS: dict[Status, tuple[str, str]] = {
     Status.late: ("⚠", "yellow"),
     Status.missing: ("✗", "bold red"),
     Status.pending: ("·", "dim"),
+    Status.returned: ("↩", "bold magenta"),
 }
 MAX_PROBLEMS = 30
 
@@ -52,6 +53,8 @@ def headline(town: TownStatus) -> Text:
     text.append(f"（{c.on_time}/{c.due}）  任务完成率 {percent(town.task_rate)}\n")
     text.append(f"应报 {c.due} · 已报 {c.submitted} · 按时 {c.on_time} · 逾期 {c.late} · 未报 {c.missing}"
                 f" · 未到期 {c.pending}")
+    if c.returned or c.accepted:
+        text.append(f"\n已审核 {c.accepted} · 已退回 {c.returned}")
     return text
 
 
@@ -228,4 +231,9 @@ def district_table(district: DistrictStatus) -> Table:
         table.add_row(*row[:5], Text(row[5], style="bold red" if missing else ""), *row[6:])
     table.add_section()
     table.add_row(*rows[-1], style="bold")
+    reviewed = [t for t in district.towns if t.counts.accepted or t.counts.returned]
+    if reviewed:
+        table.caption = "审核：" + "；".join(f"{t.town.name} 已审核 {t.counts.accepted}、已退回 {t.counts.returned}"
+                                           for t in reviewed)
+        table.caption_justify = "left"
     return table

@@ -272,9 +272,9 @@ def _readable_record(root: Path, return_id: str) -> Return | None:
 def mark_superseded(records: list[Return]) -> list[Return]:
     """Sort by received time and flag every return that a later one for the same unit and round replaces."""
     records.sort(key=lambda r: (r.received_at, r.ingested_at or r.received_at, r.return_id))
-    latest: dict[tuple[str, int], int] = {}
+    latest: dict[tuple[str, str, int], int] = {}
     for i, record in enumerate(records):
-        latest[(record.unit_id, record.round)] = i
+        latest[(record.template_id, record.unit_id, record.round)] = i
     current = set(latest.values())
     return [r if (i in current) == (not r.superseded) else replace(r, superseded=i not in current)
             for i, r in enumerate(records)]

@@ -18,6 +18,7 @@ from fupin_cli.model.record import Return
 from fupin_cli.model.roster import Roster
 from fupin_cli.store.archive import FILES, INDEX, RECORDS, is_return_id_of, rebuild_index, record_line
 from fupin_cli.store.atomic import write_bytes_atomic
+from fupin_cli.store.events import chain_problems, events_path
 from fupin_cli.store.index_db import db_path, query_index_mismatch
 from fupin_cli.store.index_db import rebuild as rebuild_query_index
 from fupin_cli.store.lock import store_lock
@@ -214,4 +215,7 @@ def check_store(root: Path, roster: Roster) -> DoctorReport:
             if reason:  # the SQLite query index (index_db.py), when there is one, rebuilt from the records
                 rebuild_query_index(root, records.values())
                 report.findings.append(make_problem("store-index-rebuilt", file=str(db_path(root)), reason=reason))
+        # The event log (corrections, reviews): every line whole, unedited, in its place in the chain.
+        log = str(events_path(root))
+        report.findings.extend(make_problem(code, file=log, row=number) for code, number, _ in chain_problems(root))
     return report
