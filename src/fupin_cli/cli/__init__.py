@@ -2,6 +2,7 @@
 
 from fupin_cli.cli import (  # noqa: F401  (each registers its commands on `app`)
     check,
+    diff,
     doctor,
     export,
     forms,

@@ -11,7 +11,7 @@ from fupin_cli.model.problems import KINDS, KINDS_TABLE, Problem
 from fupin_cli.model.roles import REPORTING_ROLES
 
 # check's JSON families and their words, in the order of its counts (most urgent first, warnings last).
-_VIOLATIONS = sorted((k for k in KINDS_TABLE if k.severity == "violation"), key=lambda k: k.rank)
+_VIOLATIONS = sorted((k for k in KINDS_TABLE if k.kind), key=lambda k: k.rank)
 CHECK_FAMILIES: dict[str, str] = {k.check_family: k.check_word for k in _VIOLATIONS if k.check_family != "warning"}
 CHECK_FAMILIES["warning"] = "提示"
 

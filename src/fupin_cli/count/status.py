@@ -458,6 +458,25 @@ def unit_problems(us: UnitStatus, cutoff: dt.datetime) -> list[Problem]:
             else:
                 where = f"第 {f.row} 行：" if f.row is not None else ""
             found.append(f.about(unit, rnd.number, rnd.day, task_id or "", f"{where}{f.message}", template_id=tid))
+    found.extend(p.about(unit, p.round, by_round[p.round].day, p.task_id, template_id=tid) for p in regressions(us))
+    return found
+
+
+def regressions(us: UnitStatus) -> list[Problem]:
+    """Tasks the unit reported 是 in an earlier round and 否 (or blank) in its latest return: `regressed`."""
+    if us.latest is None:
+        return []
+    latest = {a.task_id: a for a in us.latest.answers}
+    numbers = {t.id: t.number for t in us.template.tasks}
+    found = []
+    for earlier in sorted((r for r in us.current if r.round < us.latest.round), key=lambda r: -r.round):
+        for answer in earlier.answers:
+            now = latest.get(answer.task_id)
+            if answer.done is True and (now is None or now.done is not True) and answer.task_id in numbers \
+                    and all(p.task_id != answer.task_id for p in found):
+                found.append(make_problem("task-regressed", number=numbers[answer.task_id], earlier=earlier.round,
+                                          round=us.latest.round, value=now.raw_done if now and now.raw_done else "空白")
+                             .about_round(us.latest.round, answer.task_id))
     return found
 
 

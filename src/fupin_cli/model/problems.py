@@ -187,8 +187,8 @@ KINDS_TABLE: tuple[Kind, ...] = (
          "请从备份恢复该文件，不要手工修改"),
     Kind("events-chain-broken", "error", "事件记录 events.jsonl 在这一行断开：它前面的一行被改动、删除或调换过；"
          "请从备份恢复该文件，不要手工修改"),
-    Kind("events-line-torn", "warning", "事件记录 events.jsonl 的这一行不完整（写入时被中断），已忽略；"
-         "需要的话请重新执行那次操作"),
+    Kind("events-line-torn", "error", "事件记录 events.jsonl 的这一行不完整（被截断或写入时被中断），其中的更正或审核已丢失；"
+         "请从备份恢复该文件，或删去这一行后重新执行那次操作"),
     Kind("store-orphan-file", "warning", "原始文件没有对应的回执记录（收取时被中断）；重新收取该回执即可"),
     Kind("store-record-restored", "warning",
          "回执记录 {value} 已损坏（{reason}），已按索引 index.jsonl 中的同一份记录恢复（原始文件校验和相符）"),
@@ -323,6 +323,9 @@ KINDS_TABLE: tuple[Kind, ...] = (
     Kind("task-open", "violation", "第 {number} 项任务在最后截止日 {deadline} 后仍未完成",
          kind="open_after_deadline", rank=2, label="未完成", symbol="✗", style="red",
          check_label="任务未完成"),
+    Kind("task-regressed", "warning", "第 {number} 项任务第 {earlier} 次报“是”，第 {round} 次却报“{value}”；"
+         "请核实是哪一次填错了，还是确有退步",
+         kind="regressed", rank=3, label="退步", symbol="↓", style="yellow"),
     Kind("task-done-late", "violation", "第 {number} 项任务完成时间 {value} 晚于第 {round} 次报送截止日 {deadline}",
          kind="done_late", rank=3, label="完成晚", check_kind="warning"),
 )
@@ -446,6 +449,10 @@ class Problem:
                        town=unit.town, village=unit.village, round=round, deadline=deadline,  # type: ignore[attr-defined]
                        task_id=task_id, template_id=template_id or self.template_id,
                        message=self.message if message is None else message)
+
+    def about_round(self, round: int, task_id: str = "") -> Problem:
+        """The same problem, told of a round and task (the unit is told later with `about`)."""
+        return replace(self, round=round, task_id=task_id)
 
     def to_dict(self) -> dict:
         """The problem as JSON: the fields of status ``problems[]`` and ingest findings alike."""
