@@ -61,7 +61,7 @@ def test_json_equals_core(runner: CliRunner, ws: Path) -> None:
     # As of 11-13, of 城关镇's 10 due reports: on time town r1, 谭伟 r1, 王芳 (区财政局); late town r2, 周立新 r1,
     # 李明; missing town r3, 区教育局, 谭伟 r2, 王芳 (区教育局). Pending: 周立新 r2 and the helpers' second round.
     # Tasks: town 11 of 13, leader 2/2, aid 0/2, cadre 2/4 (one done late), helpers 7 + 0 + 7 of 21.
-    assert data["summary"] == {"due": 10, "on_time": 3, "late": 3, "missing": 4, "pending": 4, "submitted": 6,
+    assert data["summary"] == {"due": 10, "on_time": 3, "late": 3, "missing": 4, "pending": 4, "returned": 0, "accepted": 0, "submitted": 6,
                                "rate": 0.6, "on_time_rate": 0.3, "task_done": 29, "task_total": 42,
                                "task_rate": 0.6905}
 

@@ -30,7 +30,7 @@ class Format(str, Enum):
 @app.command("ingest")
 def ingest_command(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="回执文件或文件夹（递归）：.xlsx .xlsm .xls .ods .csv .txt。", exists=True)],
+    paths: Annotated[list[Path], typer.Argument(help="回执文件或文件夹（递归）：.xlsx .xlsm .xls .et .ods .csv .txt。", exists=True)],
     received: Annotated[str | None, typer.Option("--received", help="收到时间 (received)，如 2020-11-06T18:30；默认现在。")] = None,
     round_: Annotated[int | None, typer.Option("--round", min=1, help="报送批次 (round)；默认按表单或收到时间推断。")] = None,
     unit: Annotated[str | None, typer.Option("--unit", help="填报对象编号 (unit_id)：认不出或有同名时指定。")] = None,

@@ -219,7 +219,7 @@ KINDS_TABLE: tuple[Kind, ...] = (
     Kind("relay-out-not-bundle", "error", "--out “{value}”：汇总包文件名请以 .fupin.zip 结尾"),
     Kind("not-a-folder", "error", "{path} 不是目录；请换一个目录"),
     Kind("store-locked", "error", "另一个 fupin 进程正在写入 {folder}（等待 {seconds} 秒后仍未结束）；请等它完成后重试"),
-    Kind("no-files-to-ingest", "error", "没有找到可收取的文件（.xlsx .xlsm .xls .ods .csv .txt）"),
+    Kind("no-files-to-ingest", "error", "没有找到可收取的文件（.xlsx .xlsm .xls .et .ods .csv .txt）"),
     Kind("role-fills-no-form", "error", "{role}不单独填表；可选角色：{roles}"),
     Kind("no-checklist-for-role", "error", "没有{role}（{value}）的工作任务清单；请检查 templates/ 文件夹"),
     Kind("forms-round-out-of-range", "error",
