@@ -19,8 +19,6 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from paper_photos import MARKS, draw_mark, photograph, random_damage, render_pages  # noqa: E402
-
 from fupin_cli.forms.generate import FormWriter, plan_forms  # noqa: E402
 from fupin_cli.forms.pdf import page_layouts  # noqa: E402
 from fupin_cli.intake.paper import locate_page, read_boxes  # noqa: E402
@@ -28,6 +26,7 @@ from fupin_cli.intake.readers import UnreadableFile  # noqa: E402
 from fupin_cli.model.glossary import Role  # noqa: E402
 from fupin_cli.model.workspace import load_workspace  # noqa: E402
 from fupin_cli.store.roster_file import load_roster  # noqa: E402
+from paper_photos import MARKS, draw_mark, photograph, random_damage, render_pages  # noqa: E402
 
 
 def forms(root: Path) -> list[tuple[bytes, object]]:

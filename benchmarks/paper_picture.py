@@ -13,10 +13,10 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 sys.path.insert(0, str(HERE))
 
 from paper import forms  # noqa: E402
-from paper_photos import Damage, draw_mark, photograph, render_pages  # noqa: E402
 
 from fupin_cli.forms.pdf import page_layouts  # noqa: E402
 from fupin_cli.intake.paper import SCALE, decode_pages, locate_page, read_boxes  # noqa: E402
+from paper_photos import Damage, draw_mark, photograph, render_pages  # noqa: E402
 
 
 def main() -> None:

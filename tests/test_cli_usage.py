@@ -17,7 +17,7 @@ from fupin_cli.cli.usage import usage_message
         (["status", "--bogus"], "没有选项 --bogus"),
         (["nosuchcmd"], "没有命令“nosuchcmd”"),
         (["ingest", "--round", "0", "."], "0 超出范围"),
-        (["forms", "generate", "--format", "docx"], "--format “docx”无法识别"),  # pdf is a format now (issue 17)
+        (["forms", "generate", "--format", "docx"], "“docx”不是可用的格式"),  # pdf is a format now
     ],
 )
 def test_usage_errors_are_chinese_with_exit_2(runner, demo_workspace, args, expected):

@@ -17,6 +17,7 @@ from fupin_cli.cli.console import err, out
 from fupin_cli.cli.usage import role_option
 from fupin_cli.forms.generate import FormResult, parse_formats, plan_forms, write_forms
 from fupin_cli.model.glossary import Role
+from fupin_cli.model.problems import FupinError
 from fupin_cli.model.roles import REPORTING_ROLES
 from fupin_cli.store.roster_file import load_roster
 
@@ -30,12 +31,21 @@ class FormFormat(str, Enum):
     both = "both"
 
 
+def _formats_option(value: str) -> str:
+    """--format checked while the options are parsed, so a wrong one is a usage error (exit 2)."""
+    try:
+        parse_formats(value)
+    except FupinError as exc:
+        raise typer.BadParameter(exc.message) from None
+    return value
+
+
 @forms_app.command("generate")
 def generate_command(
     ctx: typer.Context,
     role: Annotated[Role | None, role_option("只生成此角色的表：town 镇、leader 处级领导、aid_unit 帮扶单位、cadre 村干部、helper 帮扶责任人")] = None,
     town: Annotated[str | None, typer.Option("--town", help="只生成此镇（及挂点此镇的处级领导）的表。")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="文件格式：xlsx、csv、pdf（打印用，可拍照回收；需 fupin[paper]），可用逗号组合如 xlsx,pdf；both（默认）即 xlsx,csv。")] = "both",
+    fmt: Annotated[str, typer.Option("--format", callback=_formats_option, help="文件格式：xlsx、csv、pdf（打印用，可拍照回收；需 fupin[paper]），可用逗号组合如 xlsx,pdf；both（默认）即 xlsx,csv。")] = "both",
     out_dir: Annotated[Path | None, typer.Option("--out", help="输出目录；默认为工作区的 forms/。", file_okay=False)] = None,
     round_number: Annotated[int | None, typer.Option("--round", help="在表单身份中记下报送批次 (round)，如 2。", min=1)] = None,
 ) -> None:

@@ -160,7 +160,7 @@ def _pdf_pages(data: bytes) -> list[object]:
     try:
         document = pypdfium2.PdfDocument(data)
     except pypdfium2.PdfiumError as exc:
-        raise UnreadableFile("paper-unreadable-image", reason=str(exc)[:80]) from None
+        raise UnreadableFile("paper-unreadable-scan", reason=str(exc)[:80]) from None
     pages = []
     for index in range(min(len(document), 20)):
         page = document[index]

@@ -87,6 +87,7 @@ KINDS_TABLE: tuple[Kind, ...] = (
     Kind("paper-extra-missing", "error",
          "这是{format}；要读取拍照或扫描的纸质表，请先安装纸质表组件：pip install \"fupin[paper]\"，再重新收取"),
     Kind("paper-unreadable-image", "error", "照片无法打开（{reason}）；请让填报人重新拍照发送原图"),
+    Kind("paper-unreadable-scan", "error", "PDF 扫描件无法打开（{reason}）；请重新扫描，或把纸质表拍照发送"),
     Kind("paper-too-small", "error",
          "照片太小（{width}×{height}，约 {mp} 百万像素，至少要 1 百万像素）；请发送原图，不要发缩略图或截图"),
     Kind("paper-too-dark", "error", "照片太暗，看不清表格（平均亮度 {value}/255）；请在光线充足处重新拍照"),
@@ -230,7 +231,7 @@ KINDS_TABLE: tuple[Kind, ...] = (
          "找不到可嵌入 PDF 的中文字体；请安装一种后重试：Debian/Ubuntu 运行 sudo apt-get install fonts-noto-cjk"
          "（或 fonts-wqy-zenhei），Windows 需有宋体（simsun.ttc）或微软雅黑（msyh.ttc）"),
     Kind("paper-extra-missing-forms", "error", "生成 PDF 纸质表需要纸质表组件；请先运行：pip install \"fupin[paper]\""),
-    Kind("forms-format-unknown", "error", "--format “{value}”无法识别；可选：xlsx、csv、pdf，可用逗号组合（如 xlsx,pdf），both 即 xlsx,csv"),
+    Kind("forms-format-unknown", "error", "“{value}”不是可用的格式；可选：xlsx、csv、pdf，可用逗号组合（如 xlsx,pdf），both 即 xlsx,csv"),
     Kind("returns-not-paper", "error", "回执 {value} 不是纸质表照片，没有勾选框可确认；请用 fupin returns list 查看"),
     Kind("confirm-task-unknown", "error", "回执 {value} 没有第 {number} 项任务；请用 fupin returns show {value} 查看"),
     Kind("confirm-done-invalid", "error", "--done “{value}”无法识别；请填 是 或 否"),
