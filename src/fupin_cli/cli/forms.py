@@ -15,7 +15,7 @@ from rich.table import Table
 from fupin_cli.cli.app import app, options
 from fupin_cli.cli.console import err, out
 from fupin_cli.cli.usage import role_option
-from fupin_cli.forms.generate import FormResult, parse_formats, plan_forms, write_forms
+from fupin_cli.forms.generate import FormResult, parse_formats, pdf_skipped, plan_forms, write_forms
 from fupin_cli.model.glossary import Role
 from fupin_cli.model.problems import FupinError
 from fupin_cli.model.roles import REPORTING_ROLES
@@ -43,7 +43,7 @@ def _formats_option(value: str) -> str:
 @forms_app.command("generate")
 def generate_command(
     ctx: typer.Context,
-    role: Annotated[Role | None, role_option("只生成此角色的表：town 镇、leader 处级领导、aid_unit 帮扶单位、cadre 村干部、helper 帮扶责任人")] = None,
+    role: Annotated[Role | None, role_option("只生成此角色的表：town 镇、leader 处级领导、aid_unit 帮扶单位、cadre 村干部、helper 帮扶责任人、village 村（帮扶责任人到位情况统计表）")] = None,
     town: Annotated[str | None, typer.Option("--town", help="只生成此镇（及挂点此镇的处级领导）的表。")] = None,
     fmt: Annotated[str, typer.Option("--format", callback=_formats_option, help="文件格式：xlsx、csv、pdf（打印用，可拍照回收；需 fupin[paper]），可用逗号组合如 xlsx,pdf；both（默认）即 xlsx,csv。")] = "both",
     out_dir: Annotated[Path | None, typer.Option("--out", help="输出目录；默认为工作区的 forms/。", file_okay=False)] = None,
@@ -56,6 +56,9 @@ def generate_command(
     target = out_dir if out_dir is not None else workspace.forms_dir
     jobs = plan_forms(workspace, roster, workspace.templates(), out=target, role=role, town=town,
                       formats=formats, round_number=round_number)
+    for template in pdf_skipped(workspace.templates(), role, formats):
+        err.print(f"《{escape(template.title)}》（{escape(template.mark)}）的行是各村的帮扶责任人，暂无 PDF 纸质表，"
+                  "未生成 PDF；请用 --format xlsx 或 csv 生成。", soft_wrap=True)
     results: list[FormResult] = []
     progress = Progress(
         TextColumn("生成空白表"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -19,6 +19,7 @@ from fupin_cli.forms.csv import form_csv
 from fupin_cli.forms.identity import FormIdentity
 from fupin_cli.forms.namesake import ID_LABEL, telling_field
 from fupin_cli.model.glossary import Role
+from fupin_cli.model.presence import village_helpers
 from fupin_cli.model.problems import FupinError
 from fupin_cli.model.roles import REPORTING_ROLES
 from fupin_cli.model.roster import Roster, Unit, require_town
@@ -66,6 +67,7 @@ class FormJob:
     town: str
     head: str = ""
     tell_apart: tuple[str, str] | None = None  # (label, value) printed on a namesake's form: 工作单位, 区水利局
+    helpers: tuple[Unit, ...] = ()  # the rows of a village's presence table: its helpers, in roster order
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,11 @@ def plan_forms(
     formats: Iterable[str] = FORMATS,
     round_number: int | None = None,
 ) -> list[FormJob]:
-    """Every form to write, in a stable order (role, roster order, format), each with a path inside `out`."""
+    """Every form to write, in a stable order (role, roster order, format), each with a path inside `out`.
+
+    A table whose rows are helpers (presence) is made for each village that has helpers, in xlsx and csv
+    only (there is no paper version of it: see `pdf_skipped`).
+    """
     out_root = (out if out is not None else workspace.forms_dir).resolve()
     formats = tuple(f for f in ALL_FORMATS if f in set(formats))
     town_filter = None
@@ -146,6 +152,8 @@ def plan_forms(
                 unit_town = form_town(unit, roster)
                 if town_filter is not None and normalize_name(unit_town) != normalize_name(town_filter):
                     continue
+                if template.from_roster and not village_helpers(roster, unit):
+                    continue  # a village without helpers has nothing to count
                 planned.append((unit, template, unit_town, label))
     names = _file_names([(u, t, label) for u, _, t, label in planned])
     jobs = []
@@ -153,12 +161,22 @@ def plan_forms(
         identity = FormIdentity(template.id, template.version, unit.unit_id, campaign.year, campaign.name, round_number)
         head = unit.head if template.header("head") is not None else ""
         folder = out_root / safe_file_name(unit_town) / safe_file_name(label)
+        helpers = tuple(village_helpers(roster, unit)) if template.from_roster else ()
         for fmt in formats:
+            if fmt == "pdf" and template.from_roster:
+                continue
             path = (folder / f"{name}.{fmt}").resolve()
             if not path.is_relative_to(out_root):
                 raise FupinError("form-outside-output", name=unit.name, path=path)
-            jobs.append(FormJob(unit, template, identity, fmt, path, unit_town, head, tell_apart))
+            jobs.append(FormJob(unit, template, identity, fmt, path, unit_town, head, tell_apart, helpers))
     return jobs
+
+
+def pdf_skipped(templates: dict[str, Template], role: Role | None, formats: Iterable[str]) -> list[Template]:
+    """The tables asked for in PDF that have no paper version (their rows are the village's helpers)."""
+    if "pdf" not in set(formats) or role not in (None, Role.village):
+        return []
+    return [t for t in checklists_for(templates, Role.village) if t.from_roster]
 
 
 def _file_names(entries: list[tuple[Unit, str, str]]) -> list[tuple[str, tuple[str, str] | None]]:
@@ -195,10 +213,14 @@ class FormWriter:
 
             return form_pdf_checked(job.template, job.identity, job.unit.name, job.head, job.tell_apart)
         if job.fmt == "csv":
-            return form_csv(job.template, job.identity, job.unit.name, job.head, job.tell_apart)
-        from fupin_cli.forms.xlsx import XlsxPrototype, date_bounds  # openpyxl: only when writing XLSX
+            return form_csv(job.template, job.identity, job.unit.name, job.head, job.tell_apart, job.helpers)
+        # openpyxl: only when writing XLSX
+        from fupin_cli.forms.xlsx import XlsxPrototype, date_bounds, form_xlsx
 
         identity = job.identity
+        if job.template.from_roster:  # each village's rows are its own helpers: no prototype to share
+            return form_xlsx(job.template, identity, job.unit.name, job.head, date_bounds(identity.year),
+                             job.tell_apart, job.helpers)
         with_head, with_tell = bool(job.head.strip()), job.tell_apart is not None
         key = (job.template.id, job.template.version, identity.year, identity.campaign, identity.round, with_head,
                with_tell)

@@ -41,6 +41,7 @@ from fupin_cli.forms.style import (
     row_height,
     underline,
 )
+from fupin_cli.model.roster import Unit
 from fupin_cli.model.templates import Template
 
 # Every file carries the same timestamps, so re-running gives the same bytes.
@@ -53,6 +54,9 @@ _DOS_TIME = 0
 PAGE_WIDTH = 132
 FIELD_WIDTHS = {"number": 6, "category": 16, "done": 10, "done_on": 17, "note": 34}
 MIN_TEXT_WIDTH = 40
+# A table whose rows are helpers (presence): its columns' widths by field, 是否到位 and 入户日期 by their kind.
+HELPER_WIDTHS = {"number": 6, "helper": 12, "work_unit": 26, "households": 9, "present": 15, "visited_on": 16,
+                 "note": 24, "helper_id": 12}
 
 _BOX = box()
 _UNDERLINE = underline()
@@ -85,6 +89,9 @@ def date_bounds(year: int) -> tuple[dt.date, dt.date]:
 
 def column_widths(template: Template) -> list[float]:
     """The width of each table column, the task text filling the page width."""
+    if template.from_roster:
+        return [float(HELPER_WIDTHS.get(c.field.rsplit("_", 1)[0] if c.field[-1:].isdigit() else c.field, 12))
+                for c in template.columns]
     fixed = sum(FIELD_WIDTHS.get(c.field, 12) for c in template.columns if c.field != "text")
     text = max(MIN_TEXT_WIDTH, PAGE_WIDTH - fixed)
     return [float(text if c.field == "text" else FIELD_WIDTHS.get(c.field, 12)) for c in template.columns]
@@ -115,11 +122,12 @@ def _header_slots(count: int, columns: int) -> list[tuple[int, int, int, int]]:
 
 def build_workbook(
     template: Template, identity: FormIdentity, unit_name: str, head: str, date_range: tuple[dt.date, dt.date],
-    tell_apart: tuple[str, str] | None = None,
+    tell_apart: tuple[str, str] | None = None, helpers: tuple[Unit, ...] = (),
 ) -> Workbook:
     """The form as an openpyxl workbook for one unit (or, with placeholders, for every unit).
 
-    `tell_apart` is the (label, value) printed beside the name on a namesake's form (工作单位：区水利局).
+    `tell_apart` is the (label, value) printed beside the name on a namesake's form (工作单位：区水利局);
+    `helpers` are the rows of a table whose rows are the village's helpers (presence).
     """
     wb = Workbook()
     ws = wb.active
@@ -133,10 +141,14 @@ def build_workbook(
     head_row = 3 + _put_header(ws, entries, ncols)
     _put_table_header(ws, template, widths, head_row)
     first_task = head_row + 1
-    last_task = _put_tasks(ws, template, widths, first_task)
-    note_row = _put_note(ws, template, widths, last_task)
     by_field = {c.field: i for i, c in enumerate(template.columns, start=1)}
-    _add_validations(ws, template, by_field, f"{first_task}:{last_task}", date_range)
+    if template.from_roster:
+        last_task = _put_helpers(ws, template, widths, first_task, helpers)
+        _add_presence_validations(ws, template, by_field, first_task, max(last_task, first_task), date_range)
+    else:
+        last_task = _put_tasks(ws, template, widths, first_task)
+        _add_validations(ws, template, by_field, f"{first_task}:{last_task}", date_range)
+    note_row = _put_note(ws, template, widths, last_task)
     _set_print(ws, identity, head_row, f"A1:{get_column_letter(ncols)}{note_row or last_task}")
     _protect(ws)
     _add_identity(wb, identity, template)
@@ -145,7 +157,7 @@ def build_workbook(
 
 def _put_title(ws: Worksheet, template: Template, widths: list[float]) -> None:
     """附件N, top left, and the title centred over the table."""
-    put(ws, 1, 1, f"附件{template.attachment}").font = font(TITLE_FONT, 14)
+    put(ws, 1, 1, template.mark).font = font(TITLE_FONT, 14)
     ws.row_dimensions[1].height = 22
     title = put(ws, 2, 1, template.title)
     title.font = font(TITLE_FONT, 18, bold=True)
@@ -245,6 +257,66 @@ def _put_tasks(ws: Worksheet, template: Template, widths: list[float], first: in
         ws.merge_cells(start_row=first, start_column=col, end_row=last, end_column=col)
         _grow_for_merged(ws, template.tasks[0].category, widths[col - 1], first, last)
     return last
+
+
+def _helper_value(field_: str, index: int, helper: Unit) -> object:
+    """What a helper row shows in a column: 序号, the roster's name, 工作单位, 帮扶户数 and (hidden) 编号."""
+    return {"number": index + 1, "helper": helper.name, "work_unit": helper.work_unit or None,
+            "households": helper.households, "helper_id": helper.unit_id}.get(field_)
+
+
+def _put_helpers(ws: Worksheet, template: Template, widths: list[float], first: int,
+                 helpers: tuple[Unit, ...]) -> int:
+    """One row per helper of the village, 是否到位/入户日期/备注 unlocked; returns the last row (the header's
+    row when there is none). The 编号 column is hidden: ingest matches rows to helpers by it."""
+    for index, helper in enumerate(helpers):
+        row = first + index
+        lines = 1
+        for col, column in enumerate(template.columns, start=1):
+            value = _helper_value(column.field, index, helper)
+            cell = put(ws, row, col, value)
+            if column.field == "helper_id":
+                cell.data_type = "s"
+            cell.font = font()
+            cell.border = _BOX
+            cell.alignment = _task_alignment("note" if column.field == "work_unit" else column.field)
+            if column.field.startswith(("present_", "visited_on_")) or column.field == "note":
+                cell.protection = UNLOCKED
+            if column.field.startswith("visited_on_"):
+                cell.number_format = DATE_FORMAT
+            if isinstance(value, str):
+                lines = max(lines, line_count(value, widths[col - 1]))
+        ws.row_dimensions[row].height = max(row_height(lines), 26)
+    for col, column in enumerate(template.columns, start=1):
+        if column.field == "helper_id":
+            ws.column_dimensions[get_column_letter(col)].hidden = True
+    return first + len(helpers) - 1
+
+
+def _add_presence_validations(ws: Worksheet, template: Template, by_field: dict[str, int], first: int, last: int,
+                              date_range: tuple[dt.date, dt.date]) -> None:
+    """是/否 lists in every 是否到位 column and campaign-year dates in every 入户日期 column."""
+    start, end = date_range
+    span = f"{start.year}年{start.month}月{start.day}日至{end.year}年{end.month}月{end.day}日"
+    present = DataValidation(
+        type="list", formula1='"是,否"', allow_blank=True, showErrorMessage=True, showInputMessage=True,
+        errorStyle="stop", errorTitle="是否到位填写有误", error="“是否到位”只能填“是”或“否”，请从下拉列表中选择。",
+        promptTitle="是否到位", prompt="请从下拉列表中选择“是”或“否”。",
+    )
+    when = DataValidation(
+        type="date", operator="between", formula1=str(int(to_excel(start))), formula2=str(int(to_excel(end))),
+        allow_blank=True, showErrorMessage=True, showInputMessage=True, errorStyle="stop",
+        errorTitle="入户日期填写有误", error=f"“入户日期”须为{span}之间的日期，请按 {end.year}-11-05 的格式填写。",
+        promptTitle="入户日期", prompt=f"请填写入户日期，如 {end.year}-11-05（{span}）。",
+    )
+    for fld, col in by_field.items():
+        letter = get_column_letter(col)
+        if fld.startswith("present_"):
+            present.add(f"{letter}{first}:{letter}{last}")
+        elif fld.startswith("visited_on_"):
+            when.add(f"{letter}{first}:{letter}{last}")
+    ws.add_data_validation(present)
+    ws.add_data_validation(when)
 
 
 def _put_note(ws: Worksheet, template: Template, widths: list[float], last_task: int) -> int | None:
@@ -394,12 +466,12 @@ class XlsxPrototype:
     """One template's form built once with placeholders; `stamp` makes each unit's file from it."""
 
     def __init__(self, template: Template, identity: FormIdentity, date_range: tuple[dt.date, dt.date],
-                 with_head: bool, with_tell: bool = False) -> None:
+                 with_head: bool, with_tell: bool = False, helpers: tuple[Unit, ...] = ()) -> None:
         self.template = template
         proto_identity = FormIdentity(identity.template_id, identity.template_version, PH_UNIT_ID, identity.year,
                                       identity.campaign, identity.round)
         wb = build_workbook(template, proto_identity, PH_NAME, PH_HEAD if with_head else "", date_range,
-                            (PH_TELL_LABEL, PH_TELL) if with_tell else None)
+                            (PH_TELL_LABEL, PH_TELL) if with_tell else None, helpers)
         source = zipfile.ZipFile(io.BytesIO(workbook_bytes(wb)))
         # Each entry: the ready member, or (name, text) when the member holds placeholders.
         self.members: list[_Member | tuple[str, str]] = []
@@ -426,8 +498,10 @@ class XlsxPrototype:
 
 
 def form_xlsx(template: Template, identity: FormIdentity, unit_name: str, head: str,
-              date_range: tuple[dt.date, dt.date], tell_apart: tuple[str, str] | None = None) -> bytes:
-    """One unit's XLSX form (builds the prototype; use XlsxPrototype directly for many units)."""
+              date_range: tuple[dt.date, dt.date], tell_apart: tuple[str, str] | None = None,
+              helpers: tuple[Unit, ...] = ()) -> bytes:
+    """One unit's XLSX form (builds the prototype; use XlsxPrototype directly for many units); `helpers` are
+    the rows of a village's presence table."""
     prototype = XlsxPrototype(template, identity, date_range, with_head=bool(head.strip()),
-                              with_tell=tell_apart is not None)
+                              with_tell=tell_apart is not None, helpers=helpers)
     return prototype.stamp(unit_name, head, identity.unit_id, tell_apart)

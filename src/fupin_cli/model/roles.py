@@ -25,7 +25,8 @@ class RoleInfo:
 
     `rollup` is ``place`` for a town or village (a place, not a reporter of its own in status), ``unit`` for a
     role shown unit by unit, ``village`` for helpers counted per village (到位 n/m). `rank` is the order of the
-    reporting roles in rollups; None for a role that fills no checklist.
+    reporting roles in rollups; None for a role that fills no checklist. A village fills one table, fupin's
+    帮扶责任人到位情况统计表 (presence): it is shown in its village's 到位 row, not as a unit of its own.
     """
 
     role: Role
@@ -59,7 +60,7 @@ ROLES: dict[Role, RoleInfo] = {info.role: info for info in (
              reports_to="区扶贫办", rollup="unit", rank=0),
     RoleInfo(Role.village, "villages.csv", "V",
              _cols(("town", "镇", True), ("name", "村", True), ("code", "代码", False)),
-             reports_to="所在镇", rollup="place", rank=None),
+             reports_to="所在镇", rollup="place", rank=5),
     RoleInfo(Role.aid_unit, "aid_units.csv", "A",
              _cols(("name", "帮扶单位", True), ("town", "所在镇", True), ("villages", "挂点村", False),
                    ("head", "负责人", False), ("phone", "联系电话", False)),

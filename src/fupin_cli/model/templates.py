@@ -19,6 +19,11 @@ from fupin_cli.model.roles import REPORTING_ROLES
 
 COLUMN_FIELDS = ("number", "category", "text", "done", "done_on", "note")
 HEADER_FIELDS = ("unit", "head", "date")
+# A checklist's rows: its tasks (the five official ones), or the village's helpers from the roster (presence).
+ROW_KINDS = ("tasks", "helpers")
+# The columns of a table whose rows are helpers; present_N / visited_on_N belong to round N.
+HELPER_COLUMN_FIELDS = ("number", "helper", "work_unit", "households", "note", "helper_id")
+_ROUND_FIELD = re.compile(r"(present|visited_on)_([1-9][0-9]?)")
 
 
 # libyaml's parser where PyYAML was built with it (every wheel on PyPI is): parsing the five templates
@@ -75,11 +80,11 @@ class RoundSpec:
 
 @dataclass(frozen=True)
 class Template:
-    """一张工作任务清单 (附件N)."""
+    """一张工作任务清单 (附件N), or a table fupin designed whose rows are the village's helpers (rows: helpers)."""
 
     id: str
     role: Role
-    attachment: int
+    attachment: int | None
     title: str
     header_fields: tuple[HeaderField, ...]
     columns: tuple[Column, ...]
@@ -90,7 +95,30 @@ class Template:
     report_chain: tuple[str, ...]
     rounds: tuple[RoundSpec, ...]
     version: str
+    rows: str = "tasks"
+    designed_by: str = ""
     source: str = field(default="", compare=False)
+
+    @property
+    def from_roster(self) -> bool:
+        """Whether the table's rows are the village's helpers from the roster, not tasks."""
+        return self.rows == "helpers"
+
+    @property
+    def official(self) -> bool:
+        """Whether the checklist is one of the source's attachments (not designed by fupin)."""
+        return not self.designed_by
+
+    @property
+    def mark(self) -> str:
+        """What stands where a form says 附件N: the attachment, or who designed an unofficial table."""
+        if self.attachment is not None:
+            return f"附件{self.attachment}"
+        return f"非正式附件（{self.designed_by} 设计）"
+
+    def round_column(self, kind: str, number: int) -> Column | None:
+        """A helper table's column of round `number`: kind ``present`` (是否到位) or ``visited_on`` (入户日期)."""
+        return self.column(f"{kind}_{number}")
 
     def column(self, name: str) -> Column | None:
         """The column holding field `name`, if the template has one."""
@@ -123,6 +151,8 @@ class Template:
             },
             "note": self.note,
             "version": self.version,
+            **({"rows": self.rows} if self.from_roster else {}),
+            **({"designed_by": self.designed_by} if self.designed_by else {}),
         }
 
 
@@ -144,6 +174,8 @@ def kind_of(value: object) -> str:
 def compute_version(doc: dict) -> str:
     """A short hash of everything printed on the form: title, header, columns, tasks and note."""
     printed = {k: doc.get(k) for k in ("title", "header_fields", "columns", "tasks", "note")}
+    if doc.get("rows") not in (None, "tasks"):
+        printed["rows"] = doc.get("rows")
     blob = json.dumps(printed, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:10]
 
@@ -209,13 +241,19 @@ def parse_template(doc: object, source: str, year: int | None = None, shown: str
     if not isinstance(doc, dict):
         raise FupinError("template-not-mapping", path=shown, found=kind_of(doc))
     check = _Checker(shown)
-    tid, role, attachment, title = _identity(doc, check)
+    rows = _row_kind(doc, check)
+    tid, role, attachment, title, designed_by = _identity(doc, check, rows)
     headers = _header_fields(doc, check)
-    columns = _columns(doc, check)
+    columns = _columns(doc, check) if rows == "tasks" else _helper_columns(doc, check, _round_count(doc))
     merged = doc.get("category_merged", False)
     if not isinstance(merged, bool):
         check.add("template-not-bool", "category_merged")
-    tasks = tuple(_task(t, i, check) for i, t in enumerate(check.mapping_list(doc, "tasks", "")))
+    if rows == "helpers":
+        tasks: tuple[Task, ...] = ()
+        if doc.get("tasks"):
+            check.add("template-helpers-tasks", "tasks")
+    else:
+        tasks = tuple(_task(t, i, check) for i, t in enumerate(check.mapping_list(doc, "tasks", "")))
     _no_repeated_ids(tasks, check)
     note = check.text(doc, "note", "", required=False)
     report_to, chain, rounds = _reporting(doc, check, year)
@@ -227,12 +265,23 @@ def parse_template(doc: object, source: str, year: int | None = None, shown: str
     return Template(
         id=tid, role=role, attachment=attachment, title=title, header_fields=headers,
         columns=columns, category_merged=bool(merged), tasks=tasks, note=note,
-        report_to=report_to, report_chain=chain, rounds=rounds, version=version, source=source,
+        report_to=report_to, report_chain=chain, rounds=rounds, version=version, rows=rows,
+        designed_by=designed_by, source=source,
     )
 
 
-def _identity(doc: dict, check: _Checker) -> tuple[str, Role, int, str]:
-    """The template's id, the role that fills it, its 附件 number and its title."""
+def _row_kind(doc: dict, check: _Checker) -> str:
+    """What the table's rows are: ``tasks`` (default) or ``helpers`` (the village's helpers from the roster)."""
+    rows = doc.get("rows", "tasks")
+    if rows not in ROW_KINDS:
+        check.add("template-bad-rows", "rows", value=kind_of(rows), choices=", ".join(ROW_KINDS))
+        return "tasks"
+    return str(rows)
+
+
+def _identity(doc: dict, check: _Checker, rows: str = "tasks") -> tuple[str, Role, int | None, str, str]:
+    """The template's id, the role that fills it, its 附件 number (None for a table fupin designed), its title
+    and who designed it when it is no official attachment."""
     tid = check.text(doc, "id", "")
     if tid and not re.fullmatch(r"[a-z][a-z0-9_]*", tid):
         check.add("template-bad-id", "id", value=tid)
@@ -244,13 +293,18 @@ def _identity(doc: dict, check: _Checker) -> tuple[str, Role, int, str]:
             role = Role(role_name)
         except ValueError:
             check.add("template-bad-role", "role", value=role_name, choices=choices)
-        if role_name == Role.village.value:
+        if role_name == Role.village.value and rows != "helpers":
             check.add("template-village-role", "role", choices=choices)
+        elif rows == "helpers" and role_name != Role.village.value:
+            check.add("template-helpers-role", "role")
+    designed_by = check.text(doc, "designed_by", "", required=False).strip()
     attachment = doc.get("attachment")
+    if attachment is None and designed_by:
+        return tid, role, None, check.text(doc, "title", ""), designed_by
     if not isinstance(attachment, int) or isinstance(attachment, bool):
         check.add("template-bad-attachment", "attachment")
         attachment = 0
-    return tid, role, attachment, check.text(doc, "title", "")
+    return tid, role, attachment, check.text(doc, "title", ""), designed_by
 
 
 def _header_fields(doc: dict, check: _Checker) -> tuple[HeaderField, ...]:
@@ -278,6 +332,33 @@ def _columns(doc: dict, check: _Checker) -> tuple[Column, ...]:
         columns.append(Column(label, fld))
     fields = [c.field for c in columns]
     for needed in ("text", "done"):
+        if columns and needed not in fields:
+            check.add("template-column-missing", "columns", field=needed)
+    if len(set(fields)) != len(fields):
+        check.add("template-duplicate-field", "columns")
+    return tuple(columns)
+
+
+def _round_count(doc: dict) -> int:
+    """How many rounds the template's reporting lists (its problems are told by `_reporting`)."""
+    reporting = doc.get("reporting")
+    rounds = reporting.get("rounds") if isinstance(reporting, dict) else None
+    return len(rounds) if isinstance(rounds, list) else 0
+
+
+def _helper_columns(doc: dict, check: _Checker, rounds: int) -> tuple[Column, ...]:
+    """A helper table's columns: 帮扶责任人 and each round's 是否到位 among them, each field once."""
+    columns = []
+    choices = ", ".join([*HELPER_COLUMN_FIELDS, "present_N", "visited_on_N"])
+    for i, c in enumerate(check.mapping_list(doc, "columns", "")):
+        label = check.text(c, "label", f"columns[{i}].")
+        fld = check.text(c, "field", f"columns[{i}].")
+        numbered = _ROUND_FIELD.fullmatch(fld)
+        if fld and fld not in HELPER_COLUMN_FIELDS and not (numbered and int(numbered.group(2)) <= max(rounds, 1)):
+            check.add("template-bad-field", f"columns[{i}].field", value=fld, choices=choices)
+        columns.append(Column(label, fld))
+    fields = [c.field for c in columns]
+    for needed in ("helper", *(f"present_{n}" for n in range(1, rounds + 1))):
         if columns and needed not in fields:
             check.add("template-column-missing", "columns", field=needed)
     if len(set(fields)) != len(fields):
@@ -367,7 +448,7 @@ def read_yaml(path: Path, unreadable: str, shown: str = "") -> object:
 
 
 def builtin_template_dir() -> Path:
-    """The folder of the five official templates shipped with fupin."""
+    """The folder of the templates shipped with fupin: the five official ones and fupin's presence table."""
     return data_path("templates")
 
 
@@ -397,13 +478,14 @@ def load_templates(workspace_templates: Path | None = None, year: int | None = N
     for path in template_files(workspace_templates):
         template = load_template_file(path, year, shown_name(path, root))
         found[template.id] = template
-    return dict(sorted(found.items(), key=lambda kv: (kv[1].attachment, kv[0])))
+    # The official attachments in their order, then the tables fupin designed.
+    return dict(sorted(found.items(), key=lambda kv: (kv[1].attachment is None, kv[1].attachment or 0, kv[0])))
 
 
 def checklists_for(templates: dict[str, Template], role: Role) -> list[Template]:
     """Every checklist a role fills: the one whose id is the role first, then the others naming that role."""
     mine = [t for t in templates.values() if t.role is role]
-    return sorted(mine, key=lambda t: (t.id != role.value, t.attachment, t.id))
+    return sorted(mine, key=lambda t: (t.id != role.value, t.attachment is None, t.attachment or 0, t.id))
 
 
 def template_for_role(templates: dict[str, Template], role: Role) -> Template | None:
