@@ -273,10 +273,6 @@ def test_zip_parts_that_inflate_too_far_are_refused_and_the_store_is_unchanged(
         assert (ws / "returns" / "files" / f"{entry['sha256']}.xlsx").read_bytes() == data
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "safety.check_zip lets a bzip2 part through: zipfile inflates each bzip2 chunk whole, in the parent process, "
-    "before it cuts the output to the declared size, so a few KB can allocate gigabytes; refuse parts that are "
-    "neither stored nor deflated (no office suite writes others)"))
 def test_a_bzip2_part_is_refused_before_it_inflates(runner: CliRunner, ws: Path, tmp_path: Path, town_form) -> None:
     bomb = declare_size(with_part(town_form[1], "xl/media/big.bin", b"\0" * (8 << 20), zipfile.ZIP_BZIP2),
                         "xl/media/big.bin", 1024)

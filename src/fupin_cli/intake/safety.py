@@ -160,6 +160,9 @@ def _is_encrypted_ole(data: bytes) -> bool:
     return any(name.encode("utf-16-le") in data for name in ("EncryptedPackage", "EncryptionInfo"))
 
 
+_OFFICE_COMPRESSION = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+
+
 def check_zip(data: bytes) -> list[CellNote]:
     """Zip container checks: entry count, declared and actually inflated sizes, ratios, DTDs, sheet extents."""
     import io
@@ -179,6 +182,11 @@ def check_zip(data: bytes) -> list[CellNote]:
             raise _unsafe(f"部件 {info.filename} 的压缩比超过 {MAX_RATIO}:1（疑似“压缩炸弹”）")
     if any(info.flag_bits & 0x1 for info in entries):
         raise _unreadable("文件已加密，请去掉密码后重发")
+    # zipfile inflates a bzip2 or LZMA chunk whole before it cuts the output, so a few KB could take
+    # gigabytes of memory; no office suite writes such parts.
+    odd = next((info for info in entries if info.compress_type not in _OFFICE_COMPRESSION), None)
+    if odd is not None:
+        raise _unsafe(f"部件 {odd.filename} 使用了办公软件不会用的压缩方式（编号 {odd.compress_type}）")
     names = {info.filename for info in entries}
     is_ods = "content.xml" in names and "xl/workbook.xml" not in names
     sheet_names = {} if is_ods else _sheet_parts(archive, names)
