@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from fupin_cli.cli import app
-from fupin_cli.cli.app import asks_json
+from fupin_cli.cli.root import asks_json
 from fupin_cli.model.problems import KINDS, message_for
 from fupin_cli.store.roster_file import load_roster
 

@@ -55,3 +55,35 @@ def _version() -> str:
     from fupin_cli import __version__
 
     return __version__
+
+
+COMMANDS_PROBE = """
+import sys
+sys.argv = ["fupin", *sys.argv[2:]]
+try:
+    from fupin_cli.cli import main
+    main()
+except SystemExit:
+    pass
+print(" ".join(sorted(m for m in sys.modules if m.startswith("fupin_cli."))), file=sys.stderr)
+"""
+
+
+def _fupin_modules(ws: Path, *args: str) -> set[str]:
+    result = subprocess.run([sys.executable, "-c", COMMANDS_PROBE, "-", "-w", str(ws), *args], capture_output=True,
+                            timeout=120, check=False, env={"PATH": "/usr/bin:/bin", "COLUMNS": "120"})
+    return set(result.stderr.decode().split()[-200:])
+
+
+def test_a_command_imports_only_its_own_command_modules(tmp_path: Path) -> None:
+    ws = tmp_path / "demo"
+    shutil.copytree(DEMO, ws)
+    version = _fupin_modules(ws, "--version")
+    assert not {m for m in version if m.startswith("fupin_cli.cli.") and m != "fupin_cli.cli.root"} - {
+        "fupin_cli.cli.console", "fupin_cli.cli.usage"}
+    assert "fupin_cli.model.workspace" not in version
+    status = _fupin_modules(ws, "status", "--as-of", "2020-11-10")
+    assert "fupin_cli.cli.status" in status
+    assert not {"fupin_cli.cli.ingest", "fupin_cli.cli.forms", "fupin_cli.cli.relay", "fupin_cli.intake.ingest"} & status
+    helped = _fupin_modules(ws, "--help")
+    assert {"fupin_cli.cli.ingest", "fupin_cli.cli.relay", "fupin_cli.cli.templates"} <= helped

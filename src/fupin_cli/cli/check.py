@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from fupin_cli.cli.app import app
 from fupin_cli.cli.console import err
+from fupin_cli.cli.root import app
 from fupin_cli.cli.status import AsOf, TownOpt, load_district
 from fupin_cli.count.check import check_status
 from fupin_cli.render.jsonout import to_json

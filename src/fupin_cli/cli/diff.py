@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from fupin_cli.cli.app import app, options
 from fupin_cli.cli.console import out
+from fupin_cli.cli.root import app, options
 from fupin_cli.cli.status import TownOpt
 
 

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from fupin_cli.cli.app import app, options
 from fupin_cli.cli.console import err, out
+from fupin_cli.cli.root import app, options
 from fupin_cli.render.jsonout import to_json
 from fupin_cli.store.roster_file import load_roster
 

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from fupin_cli.cli.app import app
 from fupin_cli.cli.console import out
+from fupin_cli.cli.root import app
 from fupin_cli.cli.status import AsOf, TownOpt, load_district
 from fupin_cli.model.problems import FupinError
 

@@ -12,8 +12,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from fupin_cli.cli.app import app, options
 from fupin_cli.cli.console import err, out
+from fupin_cli.cli.root import app, options
 from fupin_cli.cli.usage import role_option
 from fupin_cli.forms.generate import FormResult, parse_formats, pdf_skipped, plan_forms, write_forms
 from fupin_cli.model.glossary import Role

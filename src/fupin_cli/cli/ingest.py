@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from fupin_cli.cli.app import app, options
 from fupin_cli.cli.console import err, out
+from fupin_cli.cli.root import app, options
 from fupin_cli.cli.usage import role_option
 from fupin_cli.model.glossary import Role
 from fupin_cli.model.problems import FupinError

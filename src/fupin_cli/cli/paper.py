@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from fupin_cli.cli.app import options
 from fupin_cli.cli.console import out
 from fupin_cli.cli.ingest import returns_app
+from fupin_cli.cli.root import options
 from fupin_cli.render.paper import paper_notes, paper_table
 from fupin_cli.store.confirm import confirm_answer, paper_review, parse_day, parse_done
 from fupin_cli.store.paper_files import paper_folder

@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from fupin_cli.cli.app import app, options
 from fupin_cli.cli.console import err, out
+from fupin_cli.cli.root import app, options
 from fupin_cli.render.jsonout import to_json
 
 relay_app = typer.Typer(help="镇汇总上报 (relay)：区生成镇工作区，镇打包回执报区，区整包收取。", no_args_is_help=True)

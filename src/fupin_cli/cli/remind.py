@@ -11,8 +11,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from fupin_cli.cli.app import app
 from fupin_cli.cli.console import err, out
+from fupin_cli.cli.root import app
 from fupin_cli.cli.status import AsOf, TownOpt, load_district
 from fupin_cli.count.load import Loaded
 from fupin_cli.count.reminders import HORIZON_DAYS, Reminder, compute_reminders, mark_reminded, office_name

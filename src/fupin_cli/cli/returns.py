@@ -9,9 +9,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from fupin_cli.cli.app import options
 from fupin_cli.cli.console import out
 from fupin_cli.cli.ingest import returns_app
+from fupin_cli.cli.root import options
 from fupin_cli.model.roster import find_unit
 from fupin_cli.render.returns import retime_line
 from fupin_cli.store.retime import retime_return

@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from fupin_cli.cli.app import app, options
 from fupin_cli.cli.console import err, out
+from fupin_cli.cli.root import app, options
 from fupin_cli.cli.usage import role_option
 from fupin_cli.intake.roster_import import import_roster
 from fupin_cli.model.glossary import Role

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from fupin_cli.cli.app import app, options
 from fupin_cli.cli.console import err, out
+from fupin_cli.cli.root import app, options
 from fupin_cli.count.load import Loaded
 from fupin_cli.count.load import load as load_workspace
 from fupin_cli.count.load import load_district as load_district_status

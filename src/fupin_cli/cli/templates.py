@@ -13,8 +13,8 @@ from rich.cells import cell_len
 from rich.markup import escape
 from rich.table import Table
 
-from fupin_cli.cli.app import app, options
 from fupin_cli.cli.console import err, out
+from fupin_cli.cli.root import app, options
 from fupin_cli.model.deadlines import month_day, rounds_for
 from fupin_cli.model.monthday import BEFORE_ASSESSMENT, parse_month_day
 from fupin_cli.model.problems import FupinError

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.markup import escape
@@ -16,8 +15,10 @@ from fupin_cli import __version__
 from fupin_cli.cli.console import err
 from fupin_cli.cli.usage import UsageError, global_options_first, usage_line, usage_message
 from fupin_cli.model.problems import FupinError, os_error
-from fupin_cli.model.workspace import Workspace, open_workspace
 from fupin_cli.render.jsonout import to_json
+
+if TYPE_CHECKING:
+    from fupin_cli.model.workspace import Workspace
 
 
 @dataclass
@@ -29,6 +30,8 @@ class Options:
 
     def open(self) -> Workspace:
         """The workspace named by -w, FUPIN_WORKSPACE, or found upwards from the current folder."""
+        from fupin_cli.model.workspace import open_workspace  # not needed by --version or --help
+
         return open_workspace(self.workspace, None, Path.cwd())
 
 
@@ -205,8 +208,3 @@ def options(ctx: typer.Context) -> Options:
     obj = ctx.find_root().obj
     return obj if isinstance(obj, Options) else Options()
 
-
-def main() -> None:
-    """Console-script entry point."""
-    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
-    app()
