@@ -65,13 +65,14 @@ def list_command(ctx: typer.Context) -> None:
     table = Table(title="工作任务清单模板", box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
     # Wrap, never crop: ids and attachment numbers keep their width, titles and rounds fold.
     table.add_column("编号 id", min_width=max((len(t) for t in templates), default=4))
-    table.add_column("附件", min_width=5)
+    table.add_column("附件", min_width=5, overflow="fold")
     table.add_column("标题", min_width=max((cell_len(t.title) for t in templates.values()), default=4),
                      overflow="fold")
     for header in ("任务", "报送批次 (rounds)"):
         table.add_column(header, overflow="fold")
     for t in templates.values():
-        table.add_row(t.id, f"附件{t.attachment}", t.title, str(len(t.tasks)), _rounds(t, campaign))
+        rows = "本村帮扶责任人" if t.from_roster else str(len(t.tasks))
+        table.add_row(t.id, t.mark, t.title, rows, _rounds(t, campaign))
     out.print(table)
 
 
@@ -156,7 +157,8 @@ def _shown(path: Path, root: Path | None) -> str:
 
 def _described(path: Path, template: Template, root: Path | None, builtin_ids: set[str]) -> str:
     """One line of a good template: 内置 or its file, its id, 附件 and title, and whether it replaces a built-in."""
-    what = f"{template.id}（附件{template.attachment}《{template.title}》，{len(template.tasks)} 项任务，版本 {template.version}"
+    rows = "本村帮扶责任人逐人一行" if template.from_roster else f"{len(template.tasks)} 项任务"
+    what = f"{template.id}（{template.mark}《{template.title}》，{rows}，版本 {template.version}"
     if path.resolve().parent == builtin_template_dir().resolve():
         return f"内置：{what}）"
     in_workspace = root is not None and path.resolve().parent == root / "templates"

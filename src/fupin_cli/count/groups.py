@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from fupin_cli.count.reminders import Reminder
 from fupin_cli.model.deadlines import month_day
-from fupin_cli.model.glossary import Status
+from fupin_cli.model.glossary import Role, Status
 
 # WeCom's limit for one text message, in bytes of UTF-8 (DingTalk's is larger).
 MAX_BYTES = 2048
@@ -50,7 +50,10 @@ def group_key(reminder: Reminder, by: str) -> tuple[str, str]:
     """(town, village) of the group a reminder goes to; village is "" when grouping by town."""
     if by == "town":
         return reminder.unit.town, ""
-    return reminder.unit.town, reminder.unit.village or TOWN_LEVEL
+    unit = reminder.unit
+    if unit.role is Role.village:  # a village's presence sheet goes to that village's message
+        return unit.town, unit.name
+    return unit.town, unit.village or TOWN_LEVEL
 
 
 def group_reminders(reminders: list[Reminder], by: str, office: str, as_of_text: str,

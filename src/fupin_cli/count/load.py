@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from fupin_cli.count.query import current_stream
-from fupin_cli.count.status import DistrictStatus, district_status, town_units
+from fupin_cli.count.status import DistrictStatus, district_status, town_units, town_villages
 from fupin_cli.intake.normalize import normalize_date
 from fupin_cli.model.deadlines import end_of_day
 from fupin_cli.model.problems import FupinError
@@ -59,7 +59,8 @@ def load(workspace: Workspace, as_of: str | None, town: str | None = None) -> Lo
     """Open the workspace and read roster and templates; stream the stored returns (of one town's units)."""
     roster = load_roster(workspace.root)
     found = require_town(roster, town) if town is not None else None
-    unit_ids = {u.unit_id for u in town_units(roster, found)} if found is not None else None
+    unit_ids = ({u.unit_id for u in (*town_units(roster, found), *town_villages(roster, found))}
+                if found is not None else None)  # the villages too: their presence sheets credit helpers
     unreadable: list[str] = []
     day = parse_as_of(as_of, workspace.campaign)
     reviewed = reviews(workspace.root)

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from fupin_cli.count.status import DistrictStatus, RoundStatus
+from fupin_cli.count.status import DistrictStatus, RoundStatus, TownStatus
 from fupin_cli.model.deadlines import month_day
 from fupin_cli.model.glossary import Role, Status
 from fupin_cli.model.roster import Unit, usable_phone
@@ -22,9 +22,12 @@ REMIND_REFUSED_MISSING = ("【催报】{who}：《{title}》第{round}次落实�
                           "请按原表重新填报，尽快报送。{office}")
 REMIND_REFUSED_PENDING = ("【催报】{who}：《{title}》第{round}次落实情况{received}已收到但拒收（{reason}），"
                           "请按原表重新填报，于{deadline}前报送。{office}")
+# A village's presence sheet is chased only while some of its helpers have not reported the round themselves.
+REMIND_VILLAGE_MISSING = ("【催报】{who}：《{title}》第{round}次应于{deadline}前报送，至今未收到；本村还有 {left} 名"
+                          "帮扶责任人未报第{round}次入户情况，请统计到位情况后报镇。{office}")
 # Pending rounds are chased when their deadline is at most this many days after the as-of date.
 HORIZON_DAYS = 2
-ORGANISATIONS = (Role.town, Role.aid_unit)
+ORGANISATIONS = (Role.town, Role.aid_unit, Role.village)
 
 
 @dataclass(frozen=True)
@@ -88,8 +91,29 @@ def compute_reminders(district: DistrictStatus, campaign: Campaign, horizon_days
                 # Never offer a number Excel turned into 1.35778E+10: no number rather than a wrong one.
                 unit = us.unit if usable_phone(us.unit.phone) == us.unit.phone else replace(us.unit, phone="")
                 found.append((key, Reminder(unit, us.template.title, r, message)))
+        found += _village_reminders(town, town_rank, len(town.units), office)
     found.sort(key=lambda kv: kv[0])
     return [rem for _, rem in found]
+
+
+def _village_reminders(town: TownStatus, town_rank: int, offset: int, office: str) -> list[tuple[tuple, Reminder]]:
+    """A village's overdue presence sheet, while some of its helpers still have not reported that round.
+
+    Villages have no phone in the roster: the message is for the village's group (remind --group village).
+    """
+    found = []
+    for rank, v in enumerate(town.villages):
+        if v.sheet is None:
+            continue
+        for r, reported in zip(v.sheet.rounds, v.reported, strict=False):
+            if r.status is not Status.missing or reported >= v.helpers:
+                continue
+            message = REMIND_VILLAGE_MISSING.format(who=addressee(v.sheet.unit), title=v.sheet.template.title,
+                                                    round=r.number, deadline=month_day(r.day),
+                                                    left=v.helpers - reported, office=office)
+            found.append(((False, r.day, town_rank, offset + rank, r.number),
+                          Reminder(v.sheet.unit, v.sheet.template.title, r, message)))
+    return found
 
 
 def _message(r: RoundStatus, unit: Unit, title: str, office: str) -> str:

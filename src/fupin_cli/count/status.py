@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 
 from fupin_cli.model.deadlines import Round, end_of_day, month_day, rounds_for
 from fupin_cli.model.glossary import Role, Status
+from fupin_cli.model.presence import column_answers, visit_task
 from fupin_cli.model.problems import Problem, make_problem, message_for
 from fupin_cli.model.record import Answer, Return
 from fupin_cli.model.roles import REPORTING_ROLES
@@ -34,6 +35,7 @@ class RoundStatus:
     refused: Refusal | None = None  # a file sent for this round and refused at ingest (no return counts yet)
     review: str | None = None  # "accepted" or "rejected": the review of the return counted (or sent back)
     reason: str = ""  # why it was sent back (or the reviewer's note)
+    source: str | None = None  # a helper's round: "self" (its own return) or "village" (its village's count)
 
     def to_dict(self) -> dict:
         """The round as in `status --format json` (with `refused` when a file for it was refused)."""
@@ -82,7 +84,8 @@ class UnitStatus:
             "town": self.unit.town,
             "village": self.unit.village,
             "phone": self.unit.phone,
-            "rounds": [r.to_dict() for r in self.rounds],
+            "rounds": [{**r.to_dict(), "source": r.source} if self.unit.role is Role.helper else r.to_dict()
+                       for r in self.rounds],
         }
 
 
@@ -174,12 +177,30 @@ class TaskCompletion:
 
 @dataclass(frozen=True)
 class VillageCoverage:
-    """帮扶责任人到位情况 of one village: helpers with a return per round (到位 n/m)."""
+    """帮扶责任人到位情况 of one village: helpers reported per round (到位 n/m), how many of them only by the
+    village's own count (村统计 k), and the village's presence sheet as a reporter of its own."""
 
     village: str
     helpers: int
     reported: tuple[int, ...]
     rounds: tuple[RoundStatus, ...]  # deadlines and whether due, one per round (status of the village as a whole)
+    from_village: tuple[int, ...] = ()  # per round: helpers reported by the village's presence sheet
+    sheet: UnitStatus | None = None  # the village's presence sheet, round by round (None: no village unit)
+
+    def to_dict(self) -> dict:
+        """The village as in `status --town X --format json`."""
+        counted = self.from_village or (0,) * len(self.rounds)
+        sheets = self.sheet.rounds if self.sheet is not None else (None,) * len(self.rounds)
+        return {
+            "village": self.village, "village_id": self.sheet.unit.unit_id if self.sheet else None,
+            "helpers": self.helpers,
+            "rounds": [{"round": r.number, "deadline": r.day.isoformat(), "reported": n, "from_village": k,
+                        "sheet": None if s is None else {"status": s.status.value,
+                                                         "received_at": s.received_at.isoformat()
+                                                         if s.received_at else None,
+                                                         "return_id": s.return_id or None}}
+                       for r, n, k, s in zip(self.rounds, self.reported, counted, sheets, strict=True)],
+        }
 
 
 @dataclass(frozen=True)
@@ -218,12 +239,7 @@ class TownStatus:
             "summary": {**self.counts.to_dict(), "task_done": self.task_done, "task_total": self.task_total,
                         "task_rate": _round(self.task_rate)},
             "units": [u.to_dict() for u in self.units],
-            "villages": [
-                {"village": v.village, "helpers": v.helpers,
-                 "rounds": [{"round": r.number, "deadline": r.day.isoformat(), "reported": n}
-                            for r, n in zip(v.rounds, v.reported, strict=True)]}
-                for v in self.villages
-            ],
+            "villages": [v.to_dict() for v in self.villages],
             "tasks": [t.to_dict() for t in self.tasks],
             "problems": [p.to_dict() for p in self.problems],
         }
@@ -300,6 +316,11 @@ def role_rounds(templates: dict[str, Template], campaign: Campaign) -> Plan:
         if mine:
             found[role] = mine
     return found
+
+
+def town_villages(roster: Roster, town: Unit) -> list[Unit]:
+    """The villages of a town, in roster order: each may send its presence sheet (帮扶责任人到位情况统计表)."""
+    return [v for v in roster.of(Role.village) if v.town == town.name]
 
 
 def town_units(roster: Roster, town: Unit) -> list[Unit]:
@@ -537,15 +558,122 @@ def town_status(roster: Roster, templates: dict[str, Template], campaign: Campai
     for unit in town_units(roster, town):
         for template, rounds in plan.get(unit.role, ()):
             units.append(_mark_refused(unit_status(unit, template, rounds, current, cutoff, reviews), refusals))
-    problems: list[Problem] = []
+    sheets = village_sheets(roster, town, plan, current, cutoff, reviews, refusals)
+    units, mismatches = credit_helpers(units, sheets, plan, current, cutoff, reviews)
+    problems: list[Problem] = list(mismatches)
     for us in units:
         problems.extend(unit_problems(us, cutoff))
+    for sheet in sheets.values():
+        problems.extend(sheet_problems(sheet, cutoff))
     order = {us.unit.unit_id: i for i, us in enumerate(units)}
     return TownStatus(
         town=town, as_of=as_of, units=tuple(units), tasks=tuple(task_completion(units, plan)),
-        villages=tuple(helper_coverage(roster, town, units, plan, cutoff)),
+        villages=tuple(helper_coverage(roster, town, units, plan, cutoff, sheets)),
         problems=tuple(sort_problems(problems, order)), counts=count_rounds(r for us in units for r in us.rounds),
     )
+
+
+def presence_plan(plan: Plan) -> tuple[Template, list[Round]] | None:
+    """The village's presence table and its rounds, when the templates have one (rows: helpers)."""
+    return next(((t, rounds) for t, rounds in plan.get(Role.village, ()) if t.from_roster), None)
+
+
+def village_sheets(roster: Roster, town: Unit, plan: Plan, current: dict[tuple[str, str, int], Return],
+                   cutoff: dt.datetime, reviews: Mapping[str, Review] | None,
+                   refusals: RefusedRounds) -> dict[str, UnitStatus]:
+    """Village name → its presence sheet's rounds (on time, late, missing …) as of the cutoff."""
+    found = presence_plan(plan)
+    if found is None or Role.helper not in plan:
+        return {}
+    template, rounds = found
+    return {v.name: _mark_refused(unit_status(v, template, rounds, current, cutoff, reviews), refusals)
+            for v in town_villages(roster, town)}
+
+
+def sheet_problems(sheet: UnitStatus, cutoff: dt.datetime) -> list[Problem]:
+    """A village sheet's own problems: the warnings of its stored returns (unknown or repeated helper rows …).
+
+    Its missing or late rounds are shown in the village's 到位 row, not as problems: a helper's own return
+    is what the checklist asks for, the village's count only fills in for it.
+    """
+    return [p for p in unit_problems(sheet, cutoff) if not p.code.startswith("round-")]
+
+
+def _village_answer(sheet: UnitStatus | None, number: int, current: dict[tuple[str, str, int], Return],
+                    cutoff: dt.datetime, reviews: Mapping[str, Review] | None) -> Return | None:
+    """The village sheet whose column of round `number` counts: the sheet of that round, else (when the round
+    has none) the latest sheet of another round; a sheet sent back counts for nothing."""
+    if sheet is None:
+        return None
+    own = [r for r in sheet.rounds if r.number == number]
+    others = [r for r in sheet.rounds if r.number != number]
+    for group in (own, sorted(others, key=lambda r: r.received_at or cutoff, reverse=True)):
+        for r in group:
+            if r.status in (Status.on_time, Status.late) and r.return_id:
+                ret = current.get((sheet.template.id, sheet.unit.unit_id, r.number))
+                if ret is not None and ret.return_id == r.return_id:
+                    return ret
+    return None
+
+
+def credit_helpers(units: list[UnitStatus], sheets: dict[str, UnitStatus], plan: Plan,
+                   current: dict[tuple[str, str, int], Return], cutoff: dt.datetime,
+                   reviews: Mapping[str, Review] | None) -> tuple[list[UnitStatus], list[Problem]]:
+    """Helpers' rounds with their source: `self` (own return), else `village` when the village's sheet says
+    到位 是 (on time when that sheet came by the round's deadline); and `presence-mismatch` wherever the
+    village's 是/否 contradicts the helper's own return (否 though it came, 是 though its 入户 task says 否)."""
+    if Role.helper not in plan:
+        return units, []
+    main = plan[Role.helper][0][0]
+    visit = visit_task(main)
+    found: list[UnitStatus] = []
+    mismatches: list[Problem] = []
+    for us in units:
+        if us.template.id != main.id:
+            found.append(us)
+            continue
+        sheet = sheets.get(us.unit.village)
+        rounds = []
+        for r in us.rounds:
+            own = r.status in (Status.on_time, Status.late)
+            ret = _village_answer(sheet, r.number, current, cutoff, reviews)
+            answer = column_answers(ret, r.number).get(us.unit.unit_id) if ret is not None else None
+            if own:
+                r = replace(r, source="self")
+                mine = current.get((main.id, us.unit.unit_id, r.number))
+                problem = _mismatch(us, r, ret, answer, mine, visit, sheet)
+                if problem is not None:
+                    mismatches.append(problem)
+            elif answer is not None and answer.done is True and r.status in (Status.missing, Status.pending)                     and ret is not None:
+                status = Status.on_time if ret.received_at <= r.deadline else Status.late
+                r = replace(r, status=status, received_at=ret.received_at, return_id=ret.return_id, source="village",
+                            refused=None)
+            rounds.append(r)
+        found.append(replace(us, rounds=tuple(rounds)))
+    return found, mismatches
+
+
+def _mismatch(us: UnitStatus, r: RoundStatus, sheet_return: Return | None, answer: Answer | None,
+              mine: Return | None, visit: str | None, sheet: UnitStatus | None) -> Problem | None:
+    """`presence-mismatch` when the village says 否 for a helper whose own return came, or 是 while that return
+    says its 入户 task is 否; None when they agree or the village said nothing."""
+    if sheet_return is None or answer is None or answer.done is None or sheet is None:
+        return None
+    when = r.received_at.astimezone(r.deadline.tzinfo) if r.received_at else None
+    if answer.done is False:
+        said = f"说{us.unit.name}第 {r.number} 次未到位（否）"
+        but = (f"本人第 {r.number} 次的回执已于 {month_day(when.date())} {when:%H:%M} 收到" if when
+               else f"本人第 {r.number} 次的回执已收到")
+    else:
+        own = next((a for a in mine.answers if a.task_id == visit), None) if mine is not None and visit else None
+        if own is None or own.done is not False:
+            return None
+        number = next(t.number for t in us.template.tasks if t.id == visit)
+        said = f"说{us.unit.name}第 {r.number} 次已到位（是）"
+        but = f"本人第 {r.number} 次回执第 {number} 项（入户）填的是“{own.raw_done or '否'}”"
+    return (make_problem("presence-mismatch", file=sheet_return.source_name, row=answer.row,
+                         village=sheet.unit.name, source=sheet_return.source_name, line=answer.row, said=said, but=but)
+            .about(us.unit, r.number, r.day, template_id=us.template.id))
 
 
 def task_completion(units: list[UnitStatus], plan: Plan) -> list[TaskCompletion]:
@@ -565,9 +693,9 @@ def task_completion(units: list[UnitStatus], plan: Plan) -> list[TaskCompletion]
     return found
 
 
-def helper_coverage(roster: Roster, town: Unit, units: list[UnitStatus],
-                    plan: Plan, cutoff: dt.datetime) -> list[VillageCoverage]:
-    """帮扶责任人到位情况 per village: helpers with a return (on time or late) of their main checklist per round."""
+def helper_coverage(roster: Roster, town: Unit, units: list[UnitStatus], plan: Plan, cutoff: dt.datetime,
+                    sheets: Mapping[str, UnitStatus] | None = None) -> list[VillageCoverage]:
+    """帮扶责任人到位情况 per village: helpers reported (own return or the village's count) per round."""
     if Role.helper not in plan:
         return []
     main = plan[Role.helper][0][0]
@@ -589,7 +717,8 @@ def helper_coverage(roster: Roster, town: Unit, units: list[UnitStatus],
                                                                          for us in mine)))
             for i, (r, n) in enumerate(zip(rounds, reported, strict=True))
         )
-        found.append(VillageCoverage(village, len(mine), reported, summary))
+        counted = tuple(sum(1 for us in mine if us.rounds[i].source == "village") for i in range(len(rounds)))
+        found.append(VillageCoverage(village, len(mine), reported, summary, counted, (sheets or {}).get(village)))
     return found
 
 

@@ -19,6 +19,7 @@ from fupin_cli.forms.identity import (
     parse_form_code,
 )
 from fupin_cli.intake.normalize import match_text, normalize_date, normalize_done, normalize_text
+from fupin_cli.intake.presence import find_presence_table, read_presence
 from fupin_cli.intake.readers import RawSheet, UnreadableFile, photo_kind, read_file
 from fupin_cli.model.deadlines import Round, infer_round, month_day, rounds_for
 from fupin_cli.model.problems import Problem, errno_text, make_problem
@@ -141,6 +142,8 @@ def _row_keys(row: list[object]) -> list[str]:
 
 def find_table(sheet: RawSheet, template: Template) -> tuple[int, dict[str, int]] | None:
     """The table header row of `template` in the sheet and the column index of each field."""
+    if template.from_roster:
+        return find_presence_table(sheet, template)
     wanted = {match_text(c.label): c.field for c in template.columns}
     for index, row in enumerate(sheet.rows[:60]):
         keys = _row_keys(row)
@@ -151,6 +154,8 @@ def find_table(sheet: RawSheet, template: Template) -> tuple[int, dict[str, int]
 
 
 def _score(sheet: RawSheet, template: Template) -> int:
+    if template.from_roster:
+        return 2 + _titled(sheet, template)  # its table header (是否到位 per round, 帮扶责任人) is its own
     texts = {match_text(t.text) for t in template.tasks}
     hits = 0
     title = match_text(template.title)
@@ -366,7 +371,8 @@ def _unreadable_form(path: Path, sha: str, sheets: list[RawSheet], template: Tem
     found = _Located(str(path))
     found.sheet = sheet
     if template is not None:
-        for label in missing_columns(sheets, template) or [_label(template, "done")]:
+        fallback = _label(template, "present_1" if template.from_roster else "done")
+        for label in missing_columns(sheets, template) or [fallback]:
             found.add("column-missing", column=label)
     else:
         found.add("unknown-template")
@@ -383,7 +389,12 @@ def _ingest_form(path: Path, data: bytes, sha: str, form: SheetForm, ctx: Ingest
     table_row, columns = find_table(sheet, template)  # type: ignore[misc]
     header = read_header(sheet, template, table_row)
     unit = _resolve_unit(ctx, template, form.identity, sheet_code(sheet), header, found)
-    answers = _read_answers(sheet, template, table_row, columns, ctx.campaign.year, found)
+    if template.from_roster:  # a village's presence sheet: its rows are the village's helpers
+        received = ctx.received_at.astimezone(ctx.campaign.tz).date()
+        answers = read_presence(sheet, template, table_row, columns, unit, ctx.roster, ctx.campaign.year, received,
+                                found.add)
+    else:
+        answers = _read_answers(sheet, template, table_row, columns, ctx.campaign.year, found)
     _check_blank(answers, template, table_row, found)
     number, basis, rounds = assign_round(ctx, template, form.identity, header, found)
     outcome = IngestOutcome(path, "rejected", findings=found.items, sha256=sha, sheet=sheet.name,
@@ -391,7 +402,8 @@ def _ingest_form(path: Path, data: bytes, sha: str, form: SheetForm, ctx: Ingest
     if found.failed or unit is None or number is None:
         outcome.refusal = _refusal(unit, template, number, outcome, ctx)
         return outcome
-    _check_answers(answers, template, rounds[number - 1], ctx, found)
+    if not template.from_roster:
+        _check_answers(answers, template, rounds[number - 1], ctx, found)
     _check_header(header, template, found)
     # A later sheet is a later return of the batch: its own id, and (for a tie) a moment after the sheets before.
     ingested = ctx.ingested_at + dt.timedelta(microseconds=form.number - 1) if ctx.ingested_at else None
@@ -411,7 +423,10 @@ def _check_blank(answers: list[Answer], template: Template, table_row: int, foun
     """Refuse a form whose every answer cell is empty (the blank form sent back)."""
     if answers and not found.failed and all(a.done is None and not a.raw_done and not a.raw_date and not a.note
                                             for a in answers):
-        found.add("form-blank", row=table_row + 2, column=_label(template, "done"))
+        if template.from_roster:
+            found.add("presence-blank", row=table_row + 2, column=_label(template, "present_1"))
+        else:
+            found.add("form-blank", row=table_row + 2, column=_label(template, "done"))
 
 
 def assign_round(ctx: IngestContext, template: Template, identity: FormIdentity | None,

@@ -131,6 +131,21 @@ KINDS_TABLE: tuple[Kind, ...] = (
     Kind("task-reordered", "error", "第 {number} 项任务的位置被移动了；请按原表顺序填写"),
     Kind("form-blank", "error", "所有任务的“是否完成”都没有填写，像是未填的空白表；请填写后重发"),
     Kind("task-text-changed", "error", "第 {number} 项任务的文字被改动：“{value}”；请勿修改任务内容"),
+    # a village's presence sheet (帮扶责任人到位情况统计表): its rows are the village's helpers
+    Kind("presence-blank", "error", "所有帮扶责任人的“是否到位”都没有填写，像是未填的空白表；请填写后重发"),
+    Kind("presence-no-helpers", "error",
+         "表中没有一行是{village}花名册中的帮扶责任人；请核对是不是发错了村的表，或用 fupin forms generate --role village "
+         "重新生成本村的表"),
+    Kind("presence-helper-unknown", "warning",
+         "“{value}”不是{village}花名册中的帮扶责任人，这一行未计入；请核对姓名（或编号），如是新增的帮扶责任人，"
+         "请先导入花名册（fupin roster import 文件 --role helper）后重新收取"),
+    Kind("presence-helper-ambiguous", "warning",
+         "“{value}”对应{village}的多位帮扶责任人（{candidates}），这一行未计入；请在“工作单位”列写明是哪一位，"
+         "或用 fupin 生成的表（带编号列）重新填报"),
+    Kind("presence-helper-duplicate", "warning", "{value}在第 {first} 行已填过，这一行未计入（以第 {first} 行为准）；"
+         "请删去重复的一行"),
+    Kind("presence-unknown-value", "warning", "“{column}”填写为“{value}”，无法识别，不计入；请填“是”或“否”"),
+    Kind("presence-no-date", "warning", "{name}第 {round} 次已填到位“是”，但没有填写“{column}”"),
     # answers
     Kind("unknown-done-value", "warning", "“是否完成”填写为“{value}”，无法识别，按未完成计；请填“是”或“否”"),
     Kind("bad-date", "warning", "“{column}”填写为“{value}”，无法识别为日期；请按 2020-11-05 或 11月5日 填写"),
@@ -331,6 +346,9 @@ KINDS_TABLE: tuple[Kind, ...] = (
     Kind("task-regressed", "warning", "第 {number} 项任务第 {earlier} 次报“是”，第 {round} 次却报“{value}”；"
          "请核实是哪一次填错了，还是确有退步",
          kind="regressed", rank=3, label="退步", symbol="↓", style="yellow"),
+    Kind("presence-mismatch", "warning", "{village}的到位统计表（{source} 第 {line} 行）{said}，但{but}；"
+         "请与村和本人核实是哪一边填错了",
+         kind="presence_mismatch", rank=3, label="不一致", symbol="≠", style="yellow"),
     Kind("task-done-late", "violation", "第 {number} 项任务完成时间 {value} 晚于第 {round} 次报送截止日 {deadline}",
          kind="done_late", rank=3, label="完成晚", check_kind="warning"),
 )

@@ -8,7 +8,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from fupin_cli.count.status import DistrictStatus, TownStatus
+from fupin_cli.count.status import DistrictStatus, TownStatus, VillageCoverage
 from fupin_cli.model.deadlines import month_day
 from fupin_cli.model.glossary import Role, Status
 from fupin_cli.model.problems import Problem
@@ -70,7 +70,8 @@ def matrix_table(town: TownStatus) -> Table:
     table.add_column("名称", min_width=widest(names), overflow="fold")
     table.add_column("村/职务", overflow="fold")
     status_width = max(widest([f"{SYMBOLS[s][0]} {s.label}" for s in Status]),
-                       widest([f"✗ 到位 {v.helpers}/{v.helpers}" for v in town.villages]))
+                       widest([f"✗ 到位 {v.helpers}/{v.helpers}" for v in town.villages]),
+                       widest([coverage_text(v, i) for v in town.villages for i in range(len(v.rounds))]))
     for n in range(1, width + 1):
         table.add_column(f"第{n}次", min_width=status_width, overflow="fold")
     previous: Role | None = None
@@ -88,14 +89,32 @@ def matrix_table(town: TownStatus) -> Table:
         table.add_section()
     for v in town.villages:
         cells = []
-        for r, n in zip(v.rounds, v.reported, strict=True):
+        for i, r in enumerate(v.rounds):
             symbol, style = SYMBOLS[r.status]
-            cells.append(Text(f"{symbol} 到位 {n}/{v.helpers}", style=style))
+            cells.append(Text(f"{symbol} {coverage_text(v, i)}", style=style))
         cells += [Text("")] * (width - len(cells))
         table.add_row(Role.helper.label, f"{v.village}（{v.helpers}人）", "", *cells)
     table.caption = "截止日：" + "；".join(_deadlines(town))
+    sheets = village_sheet_lines(town)
+    if sheets:
+        table.caption += "\n村统计表（帮扶责任人到位情况统计表）：" + "；".join(sheets)
     table.caption_justify = "left"
     return table
+
+
+def coverage_text(v: VillageCoverage, index: int) -> str:
+    """到位 n/m of one round, with （村统计 k） when k of them were reported by the village's own count."""
+    counted = v.from_village[index] if index < len(v.from_village) else 0
+    text = f"到位 {v.reported[index]}/{v.helpers}"
+    return f"{text}（村统计 {counted}）" if counted else text
+
+
+def village_sheet_lines(town: TownStatus) -> list[str]:
+    """Each village's presence sheet per round (第1次 按时 …), once any village of the town has sent one."""
+    sheets = [v.sheet for v in town.villages if v.sheet is not None]
+    if not any(r.return_id for s in sheets for r in s.rounds):
+        return []
+    return [f"{s.unit.name} " + " ".join(f"第{r.number}次{r.status.label}" for r in s.rounds) for s in sheets]
 
 
 def role_label(role: Role, checklist: str = "") -> str:
