@@ -326,8 +326,7 @@ def _candidates_text(units: list[Unit]) -> str:
 
 def match_unit(roster: Roster, template: Template, name: str) -> list[Unit]:
     """The units of the template's role whose name equals `name` after normalisation (a person's blanks ignored)."""
-    key = name_key(template.role, name)
-    return [u for u in roster.of(template.role) if name_key(u.role, u.name) == key]
+    return roster.named(template.role, name)
 
 
 def ingest_bytes(path: Path, data: bytes, ctx: IngestContext, sha256: str | None = None) -> IngestOutcome:

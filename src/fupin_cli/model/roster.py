@@ -76,6 +76,19 @@ class Roster:
         """Every unit keyed by its id."""
         return {u.unit_id: u for u in self.all_units()}
 
+    def named(self, role: Role, name: str) -> list[Unit]:
+        """The units of one role whose name equals `name` as compared (`name_key`), in roster order."""
+        units = self.of(role)
+        stamp = (id(units), len(units))  # rebuilt when an import appends to or replaces the list
+        cache: dict = self.__dict__.setdefault("_named_cache", {})
+        hit = cache.get(role)
+        if hit is None or hit[0] != stamp:
+            index: dict[str, list[Unit]] = {}
+            for unit in units:
+                index.setdefault(name_key(role, unit.name), []).append(unit)
+            hit = cache[role] = (stamp, index)
+        return list(hit[1].get(name_key(role, name), ()))
+
     def town_names(self) -> list[str]:
         """The towns' names in roster order."""
         return [u.name for u in self.of(Role.town)]

@@ -7,18 +7,30 @@ whole batch durable at once with `sync_all` (one flush for hundreds of files ins
 
 from __future__ import annotations
 
+import errno
+import itertools
 import os
-import tempfile
 from pathlib import Path
 
-
-def _file_mode() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
+_COUNTER = itertools.count()
+_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
 
-_FILE_MODE = _file_mode()
+def _open_temporary(path: Path) -> tuple[int, Path]:
+    """A new temporary file beside `path` (its folder made when missing), open for writing."""
+    # The process id and a counter make the name unique without tempfile's random retries; O_EXCL refuses
+    # a leftover of the same name. The mode is 0666 less the umask, as for any new file.
+    for _attempt in range(3):
+        tmp = path.with_name(f".{path.name}.{os.getpid()}-{next(_COUNTER)}.tmp")
+        try:
+            return os.open(tmp, _FLAGS, 0o666), tmp
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            continue
+        except OSError as exc:  # name the file the caller asked for, not our temporary one
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
+    raise OSError(errno.EEXIST, os.strerror(errno.EEXIST), str(path))
 
 
 def write_bytes_atomic(path: Path, data: bytes, durable: bool = True) -> None:
@@ -26,22 +38,20 @@ def write_bytes_atomic(path: Path, data: bytes, durable: bool = True) -> None:
 
     With `durable=False` the data is not flushed to disk here; call `sync_all` before relying on it.
     """
+    fd, tmp = _open_temporary(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:  # name the file the caller asked for, not our temporary one
-        raise OSError(exc.errno, exc.strerror, str(path)) from None
-    if hasattr(os, "fchmod"):  # mkstemp makes 0600; colleagues on a shared folder must read what fupin writes
-        os.fchmod(fd, _FILE_MODE)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        if durable:
+            os.fsync(fd)
+        os.close(fd)
+        fd = -1
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if fd >= 0:
+            os.close(fd)
+        tmp.unlink(missing_ok=True)
         raise
     if durable:
         fsync_dir(path.parent)
