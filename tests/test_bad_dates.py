@@ -87,7 +87,7 @@ def test_bad_template_deadline(runner, demo_workspace, tmp_path, value):
     assert check.exit_code == 1, check.output
     assert _squash("✗ " + message) in _squash(check.stderr)
     assert "1 个模板有误" in check.stderr
-    assert check.stdout.count("✓") == 5  # the five built-ins are fine
+    assert check.stdout.count("✓") == 6  # the six built-ins (five official, fupin's presence) are fine
     assert "Traceback" not in check.stdout + check.stderr
 
     _assert_every_command_stops(runner, demo_workspace, tmp_path, message)

@@ -100,9 +100,11 @@ def test_round_beyond_a_template_is_refused(ws: Path) -> None:
     assert "--round" in result.stderr
 
 
-def test_village_is_not_a_reporting_role(ws: Path) -> None:
-    result = _run(ws, "--role", "village")
-    assert result.exit_code == 2
+def test_village_fills_only_the_presence_table(ws: Path) -> None:
+    """--role village gives each village's presence table (tests/test_presence.py); no --role leaves it out."""
+    result = _run(ws, "--role", "village", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert {p.parent.name for p in (ws / "forms").rglob("*.csv")} == {"村"}
 
 
 def _add_aid_units(ws: Path, names: list[str]) -> None:

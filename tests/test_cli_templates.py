@@ -95,14 +95,14 @@ def test_new_template_id_in_workspace_is_listed(runner, demo_workspace):
     assert "cadre_2021" in result.stdout and "cadre" in result.stdout
     check = runner.invoke(app, ["-w", str(demo_workspace), "templates", "check"])
     assert check.exit_code == 0, check.output
-    assert check.stdout.count("✓") == 6
+    assert check.stdout.count("✓") == 7  # six built-ins and the workspace's own
 
 
 def test_check_without_workspace_checks_the_builtins(runner, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["templates", "check"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.count("✓") == 5
+    assert result.stdout.count("✓") == 6  # the five official checklists and fupin's presence table
 
 
 def test_broken_workspace_template_fails_every_command(runner, demo_workspace):
@@ -129,9 +129,12 @@ def test_check_names_builtins_and_workspace_files_not_install_paths(runner, demo
     in_force = load_workspace(demo_workspace).templates()
 
     def what(t) -> str:
+        if t.from_roster:
+            return f"{t.id}（{t.mark}《{t.title}》，本村帮扶责任人逐人一行，版本 {t.version}"
         return f"{t.id}（附件{t.attachment}《{t.title}》，{len(t.tasks)} 项任务，版本 {t.version}"
 
-    expected = [f"✓ 内置：{what(builtins[tid])}）" for tid in ("aid_unit", "cadre", "helper", "leader", "town")]
+    expected = [f"✓ 内置：{what(builtins[tid])}）"
+                for tid in ("aid_unit", "cadre", "helper", "leader", "presence", "town")]
     expected += [f"✓ templates/cadre_2021.yaml：{what(in_force['cadre_2021'])}）",
                  f"✓ templates/helper.yaml：{what(in_force['helper'])}；替换内置 helper）"]
     assert result.stdout.splitlines() == expected  # one line each, never wrapped
@@ -147,4 +150,4 @@ def test_broken_fupin_yaml_found_upwards_is_not_passed_over(runner, demo_workspa
     assert "fupin.yaml" in listing.stderr and "YAML 格式错误" in listing.stderr
     check = runner.invoke(app, ["templates", "check"])
     assert check.exit_code == 1
-    assert check.stdout.count("✓") == 5 and "fupin.yaml" in check.stderr and "YAML 格式错误" in check.stderr
+    assert check.stdout.count("✓") == 6 and "fupin.yaml" in check.stderr and "YAML 格式错误" in check.stderr

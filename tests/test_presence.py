@@ -195,20 +195,29 @@ def test_a_contradicting_sheet_is_presence_mismatch(runner: CliRunner, ws: Path,
     assert strict["counts"]["presence_mismatch"] == 2
 
 
-def test_strict_check_fails_on_a_mismatch_alone(runner: CliRunner, tmp_path: Path) -> None:
-    """A one-village district where everything is reported: only the mismatch can fail --strict."""
-    from test_status_scenario import build_workspace
+def test_check_strict_fails_on_a_mismatch_alone(runner: CliRunner, ws: Path, tmp_path: Path) -> None:
+    """Before any deadline nothing is missing: only the village's contradicting 是 makes --strict fail."""
 
-    ws = build_workspace(tmp_path / "small").root
-    roster_dir = ws / "roster"
-    helpers = (roster_dir / "helpers.csv").read_text(encoding="utf-8-sig").splitlines()
-    assert helpers
-    assert fupin(runner, ws, "forms", "generate", "--role", "village", "--format", "csv").exit_code == 0
-    forms = sorted((ws / "forms").rglob("*.csv"))
-    assert forms
-    plain = fupin(runner, ws, "check", "--as-of", "2020-11-06")
-    strict = fupin(runner, ws, "check", "--as-of", "2020-11-06", "--strict")
-    assert plain.exit_code == strict.exit_code  # no mismatch yet: --strict changes nothing on its own
+    def dated(sheet) -> None:
+        for row in sheet.iter_rows():
+            for i, cell in enumerate(row):
+                if str(cell.value or "").startswith("时间"):
+                    row[i + 1].value = "2020-11-05"
+
+    form = ws / "forms" / TOWN / "帮扶责任人" / "邓春梅.xlsx"
+    answers = [(True, dt.date(2020, 11, 5))] * 7
+    answers[1] = (False, None)  # task 2, 入户: 否
+    own = write(tmp_path / "inbox" / "邓春梅.xlsx", fill_form(form, answers, edit=dated))
+    assert fupin(runner, ws, "ingest", own, "--received", "2020-11-05T09:00").exit_code == 0
+    args = ("check", "--town", TOWN, "--as-of", "2020-11-05")
+    assert fupin(runner, ws, *args, "--strict").exit_code == 0
+    sheet = write(tmp_path / "inbox" / "东岭村.xlsx", fill_xlsx(
+        village_form(ws, "东岭村", "xlsx"), {1: ("是", dt.date(2020, 11, 5), None, None)}, date="2020-11-05"))
+    assert fupin(runner, ws, "ingest", sheet, "--received", "2020-11-05T18:00").exit_code == 0
+    strict = fupin(runner, ws, *args, "--strict")
+    assert strict.exit_code == 1 and "不一致" in strict.stdout and "邓春梅" in strict.stdout
+    plain = fupin(runner, ws, *args)
+    assert plain.exit_code == 0 and "（不计失败）" in plain.stdout
 
 
 def test_unknown_and_duplicate_helper_rows_are_findings_with_their_rows(runner: CliRunner, ws: Path,

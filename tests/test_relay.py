@@ -104,7 +104,7 @@ def test_kit_writes_the_towns_workspace(runner: CliRunner, demo_workspace: Path,
     assert roles == {"town", "village", "aid_unit", "cadre", "helper"}  # leaders report to the district
     assert {u["town"] for u in roster if u["role"] != "town"} == {TOWN}
     assert sorted(p.name for p in (town / "templates").glob("*.yaml")) == [
-        "aid_unit.yaml", "cadre.yaml", "helper.yaml", "leader.yaml", "town.yaml"]
+        "aid_unit.yaml", "cadre.yaml", "helper.yaml", "leader.yaml", "presence.yaml", "town.yaml"]
     forms = sorted(p.relative_to(town / "forms").parts[0] for p in (town / "forms").rglob("*.xlsx"))
     assert set(forms) == {TOWN} and len(forms) == 1 + 1 + 9 + 13  # town, aid unit, cadres, helpers
     # the same campaign_id the second time; the district's fupin.yaml keeps one line of it

@@ -65,9 +65,11 @@ def two_checklists(demo_workspace: Path) -> Path:
 
 def test_roles_table_holds_every_role_fact() -> None:
     assert list(ROLES) == list(Role)
-    assert (Role.town, Role.leader, Role.aid_unit, Role.cadre, Role.helper) == REPORTING_ROLES
+    assert (Role.town, Role.leader, Role.aid_unit, Role.cadre, Role.helper, Role.village) == REPORTING_ROLES
     assert ROLES[Role.helper].roster_file == "helpers.csv"
-    assert not ROLES[Role.village].reports and ROLES[Role.helper].rollup == "village"
+    # A village fills fupin's presence table only, shown in its village's 到位 row (a place, not a unit).
+    assert ROLES[Role.village].reports and ROLES[Role.village].rollup == "place"
+    assert ROLES[Role.helper].rollup == "village"
     assert [c.header for c in ROLES[Role.town].columns] == ["镇", "代码", "负责人", "联系电话"]
 
 

@@ -52,7 +52,8 @@ def templates():
 
 
 def test_five_templates_in_attachment_order(templates):
-    assert list(templates) == ["leader", "aid_unit", "town", "cadre", "helper"]
+    # The five official attachments in order, then fupin's own table (tests/test_presence.py).
+    assert list(templates) == ["leader", "aid_unit", "town", "cadre", "helper", "presence"]
 
 
 @pytest.mark.parametrize("tid", list(EXPECTED))
@@ -222,7 +223,7 @@ def test_templates_check_unparsable_yaml(runner, tmp_path, monkeypatch):
 def test_templates_check_builtin_ok(runner):
     result = runner.invoke(_app(), ["templates", "check", str(REPO / "templates")])
     assert result.exit_code == 0, result.output
-    assert result.stdout.count("✓") == 5
+    assert result.stdout.count("✓") == 6
 
 
 def test_text_change_without_version_gets_a_new_version(tmp_path):
@@ -245,7 +246,7 @@ def test_workspace_templates_replace_and_add(demo_workspace):
     del extra["version"]
     _write(folder / "extra.yaml", extra)
     found = load_templates(folder)
-    assert list(found) == ["leader", "aid_unit", "town", "cadre", "helper", "town_extra"]
+    assert list(found) == ["leader", "aid_unit", "town", "cadre", "helper", "town_extra", "presence"]
     assert len(found["town"].tasks) == 1
     assert found["town"].version == compute_version(town) != VERSIONS["town"]
     assert found["town_extra"].title == "新增清单"

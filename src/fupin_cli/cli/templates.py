@@ -71,8 +71,9 @@ def list_command(ctx: typer.Context) -> None:
     for header in ("任务", "报送批次 (rounds)"):
         table.add_column(header, overflow="fold")
     for t in templates.values():
-        rows = "本村帮扶责任人" if t.from_roster else str(len(t.tasks))
-        table.add_row(t.id, t.mark, t.title, rows, _rounds(t, campaign))
+        # A table fupin designed: 非正式附件 here, its rows the village's helpers (templates show tells more).
+        mark, rows = (t.mark, str(len(t.tasks))) if t.official else ("非正式附件", "按村")
+        table.add_row(t.id, mark, t.title, rows, _rounds(t, campaign))
     out.print(table)
 
 

@@ -99,9 +99,12 @@ def compute_reminders(district: DistrictStatus, campaign: Campaign, horizon_days
 def _village_reminders(town: TownStatus, town_rank: int, offset: int, office: str) -> list[tuple[tuple, Reminder]]:
     """A village's overdue presence sheet, while some of its helpers still have not reported that round.
 
-    Villages have no phone in the roster: the message is for the village's group (remind --group village).
+    Only in a town that uses the table (one of its villages has sent a presence sheet). Villages have no
+    phone in the roster: the message is for the village's group (remind --group village).
     """
-    found = []
+    found: list[tuple[tuple, Reminder]] = []
+    if not any(r.return_id for v in town.villages if v.sheet is not None for r in v.sheet.rounds):
+        return found
     for rank, v in enumerate(town.villages):
         if v.sheet is None:
             continue

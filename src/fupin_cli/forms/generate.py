@@ -130,8 +130,8 @@ def plan_forms(
 ) -> list[FormJob]:
     """Every form to write, in a stable order (role, roster order, format), each with a path inside `out`.
 
-    A table whose rows are helpers (presence) is made for each village that has helpers, in xlsx and csv
-    only (there is no paper version of it: see `pdf_skipped`).
+    Without `role`, the official checklists only. A table whose rows are helpers (presence, role village) is
+    made for each village that has helpers, in xlsx and csv only (no paper version: see `pdf_skipped`).
     """
     out_root = (out if out is not None else workspace.forms_dir).resolve()
     formats = tuple(f for f in ALL_FORMATS if f in set(formats))
@@ -142,6 +142,10 @@ def plan_forms(
     planned: list[tuple[Unit, Template, str, str]] = []
     for r in _selected_roles(role):
         checklists = checklists_for(templates, r)
+        if role is None:  # every official checklist; a table fupin designed only when its role is asked for
+            checklists = [t for t in checklists if t.official]
+            if not checklists and r is Role.village:
+                continue
         if not checklists:
             raise FupinError("no-checklist-for-role", role=r.label, value=r.value)
         for index, template in enumerate(checklists):
@@ -174,7 +178,7 @@ def plan_forms(
 
 def pdf_skipped(templates: dict[str, Template], role: Role | None, formats: Iterable[str]) -> list[Template]:
     """The tables asked for in PDF that have no paper version (their rows are the village's helpers)."""
-    if "pdf" not in set(formats) or role not in (None, Role.village):
+    if "pdf" not in set(formats) or role is not Role.village:
         return []
     return [t for t in checklists_for(templates, Role.village) if t.from_roster]
 
