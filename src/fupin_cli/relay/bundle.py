@@ -26,6 +26,7 @@ from fupin_cli.model.record import Return
 from fupin_cli.model.roster import Unit
 from fupin_cli.relay.manifest import FORMAT, MANIFEST, SUFFIX, Entry, Manifest, campaign_id_of
 from fupin_cli.relay.rollup import relayed_units, rollup_mismatches, town_rollup
+from fupin_cli.store.jsonl import read_lines
 
 RELAYS = "relays.jsonl"
 MAX_BUNDLE_ENTRIES = 50_000
@@ -279,19 +280,7 @@ def _recount(root: Path, result: BundleOutcome, ctx: IngestContext, fresh: list[
 
 def relayed_bundles(root: Path) -> dict[str, dict]:
     """The bundles taken so far (returns/relays.jsonl), by their sha256."""
-    try:
-        text = (root / "returns" / RELAYS).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return {}
-    found = {}
-    for line in text.splitlines():
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(entry, dict) and isinstance(entry.get("bundle"), str):
-            found[entry["bundle"]] = entry
-    return found
+    return {entry["bundle"]: entry for entry in read_lines(root / "returns" / RELAYS, "bundle")}
 
 
 def _log_relay(root: Path, result: BundleOutcome, ctx: IngestContext, stored: int) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from fupin_cli.model.record import Return
 from fupin_cli.store.atomic import fsync_dir
+from fupin_cli.store.jsonl import read_lines
 
 EVENTS = "events.jsonl"
 RETIME = "retime"
@@ -99,17 +100,7 @@ def append_event(root: Path, event: dict) -> dict:
 
 def read_events(root: Path) -> Iterator[dict]:
     """Every whole event of the log, oldest first; a line cut short by a crash is skipped."""
-    try:
-        text = events_path(root).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return
-    for line in text.splitlines():
-        try:
-            event = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(event, dict) and isinstance(event.get("return_id"), str):
-            yield event
+    yield from read_lines(events_path(root), "return_id")
 
 
 def received_overrides(root: Path) -> dict[str, dt.datetime]:

@@ -8,6 +8,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from fupin_cli.store.jsonl import read_lines
+
 LOG = "reminders.jsonl"
 
 
@@ -41,16 +43,7 @@ def append_attempts(root: Path, entries: list[dict]) -> None:
 
 def read_attempts(root: Path) -> list[dict]:
     """Every attempt logged; a line cut short by a crash is skipped."""
-    path = log_path(root)
-    if not path.is_file():
-        return []
-    found = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            found.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return found
+    return list(read_lines(log_path(root)))
 
 
 def reminded_units(attempts: list[dict]) -> dict[tuple[str, int], Reminded]:
