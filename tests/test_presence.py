@@ -156,6 +156,11 @@ def test_a_village_sheet_credits_its_helpers(runner: CliRunner, ws: Path, tmp_pa
     squashed = "".join(wide.stdout.split())
     assert "✗到位3/6（村统计3）" in squashed and "✗到位0/5·到位0/5" in squashed
     assert "东岭村第1次按时第2次未到期；西江村第1次未报第2次未到期" in squashed
+    exported = tmp_path / "城关镇.xlsx"
+    assert fupin(runner, ws, "export", "--town", TOWN, "--as-of", "2020-11-10", "--out", exported).exit_code == 0
+    cells = {str(c.value) for sheet_ in openpyxl.load_workbook(exported).worksheets for row in sheet_.iter_rows()
+             for c in row if c.value is not None}
+    assert "到位 3/6（村统计 3）\n未报" in cells
     # Reminders no longer chase the three credited helpers for round 1; they chase 西江村's missing sheet.
     remind = as_json(runner, ws, "remind", "--town", TOWN, "--as-of", "2020-11-10")
     chased = {(r["name"], r["round"]) for r in remind["reminders"]} if "reminders" in remind else \

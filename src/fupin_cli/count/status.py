@@ -559,7 +559,7 @@ def town_status(roster: Roster, templates: dict[str, Template], campaign: Campai
         for template, rounds in plan.get(unit.role, ()):
             units.append(_mark_refused(unit_status(unit, template, rounds, current, cutoff, reviews), refusals))
     sheets = village_sheets(roster, town, plan, current, cutoff, reviews, refusals)
-    units, mismatches = credit_helpers(units, sheets, plan, current, cutoff, reviews)
+    units, mismatches = credit_helpers(units, sheets, plan, current, cutoff)
     problems: list[Problem] = list(mismatches)
     for us in units:
         problems.extend(unit_problems(us, cutoff))
@@ -600,25 +600,27 @@ def sheet_problems(sheet: UnitStatus, cutoff: dt.datetime) -> list[Problem]:
 
 
 def _village_answer(sheet: UnitStatus | None, number: int, current: dict[tuple[str, str, int], Return],
-                    cutoff: dt.datetime, reviews: Mapping[str, Review] | None) -> Return | None:
+                    cutoff: dt.datetime) -> Return | None:
     """The village sheet whose column of round `number` counts: the sheet of that round, else (when the round
     has none) the latest sheet of another round; a sheet sent back counts for nothing."""
     if sheet is None:
         return None
-    own = [r for r in sheet.rounds if r.number == number]
-    others = [r for r in sheet.rounds if r.number != number]
-    for group in (own, sorted(others, key=lambda r: r.received_at or cutoff, reverse=True)):
-        for r in group:
-            if r.status in (Status.on_time, Status.late) and r.return_id:
-                ret = current.get((sheet.template.id, sheet.unit.unit_id, r.number))
-                if ret is not None and ret.return_id == r.return_id:
-                    return ret
+    own = [r for r in sheet.rounds if r.number == number and r.return_id]
+    others = sorted((r for r in sheet.rounds if r.number != number and r.return_id),
+                    key=lambda r: r.received_at or cutoff, reverse=True)
+    for r in own or others:  # a sheet of the round itself (even one sent back) leaves no room for another's
+        if r.status in (Status.on_time, Status.late):
+            ret = current.get((sheet.template.id, sheet.unit.unit_id, r.number))
+            if ret is not None and ret.return_id == r.return_id:
+                return ret
+        if own:
+            break
     return None
 
 
 def credit_helpers(units: list[UnitStatus], sheets: dict[str, UnitStatus], plan: Plan,
-                   current: dict[tuple[str, str, int], Return], cutoff: dt.datetime,
-                   reviews: Mapping[str, Review] | None) -> tuple[list[UnitStatus], list[Problem]]:
+                   current: dict[tuple[str, str, int], Return],
+                   cutoff: dt.datetime) -> tuple[list[UnitStatus], list[Problem]]:
     """Helpers' rounds with their source: `self` (own return), else `village` when the village's sheet says
     到位 是 (on time when that sheet came by the round's deadline); and `presence-mismatch` wherever the
     village's 是/否 contradicts the helper's own return (否 though it came, 是 though its 入户 task says 否)."""
@@ -636,7 +638,7 @@ def credit_helpers(units: list[UnitStatus], sheets: dict[str, UnitStatus], plan:
         rounds = []
         for r in us.rounds:
             own = r.status in (Status.on_time, Status.late)
-            ret = _village_answer(sheet, r.number, current, cutoff, reviews)
+            ret = _village_answer(sheet, r.number, current, cutoff)
             answer = column_answers(ret, r.number).get(us.unit.unit_id) if ret is not None else None
             if own:
                 r = replace(r, source="self")

@@ -279,7 +279,7 @@ def _put_helpers(ws: Worksheet, template: Template, widths: list[float], first: 
                 cell.data_type = "s"
             cell.font = font()
             cell.border = _BOX
-            cell.alignment = _task_alignment("note" if column.field == "work_unit" else column.field)
+            cell.alignment = _task_alignment("text" if column.field == "work_unit" else column.field)
             if column.field.startswith(("present_", "visited_on_")) or column.field == "note":
                 cell.protection = UNLOCKED
             if column.field.startswith("visited_on_"):

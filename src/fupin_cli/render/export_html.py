@@ -8,7 +8,7 @@ from fupin_cli.count.status import DistrictStatus, TaskCompletion, TownStatus
 from fupin_cli.model.deadlines import month_day
 from fupin_cli.model.glossary import Role, Status
 from fupin_cli.model.workspace import Campaign
-from fupin_cli.render.status import percent, role_label
+from fupin_cli.render.status import coverage_text, percent, role_label
 
 _STATUS_CLASS = {Status.on_time: "ok", Status.late: "late", Status.missing: "miss", Status.pending: "wait",
                  Status.returned: "miss"}
@@ -99,7 +99,7 @@ def _matrix(town: TownStatus) -> str:
         cells = [_status_td(r.status) for r in us.rounds] + [_td("")] * (width - len(us.rounds))
         rows.append([_td(role_label(us.role, us.checklist), "nw"), _td(us.unit.name, "nw"), _td(place), *cells])
     for v in town.villages:
-        cells = [_status_td(r.status, f"到位 {n}/{v.helpers}") for r, n in zip(v.rounds, v.reported, strict=True)]
+        cells = [_status_td(r.status, coverage_text(v, i)) for i, r in enumerate(v.rounds)]
         cells += [_td("")] * (width - len(cells))
         rows.append([_td(Role.helper.label, "nw"), _td(f"{v.village}（{v.helpers}人）", "nw"), _td(""), *cells])
     headers = ["角色", "名称", "村/职务", *[f"第{n}次" for n in range(1, width + 1)]]

@@ -38,7 +38,7 @@ from fupin_cli.model.deadlines import month_day
 from fupin_cli.model.glossary import Role, Status
 from fupin_cli.model.problems import Problem
 from fupin_cli.model.workspace import Campaign
-from fupin_cli.render.status import DISTRICT_HEADERS, district_rows, namesakes_of, percent
+from fupin_cli.render.status import DISTRICT_HEADERS, coverage_text, district_rows, namesakes_of, percent
 from fupin_cli.store.atomic import write_bytes_atomic
 
 BORDER = box("808080")
@@ -199,9 +199,9 @@ def _submission_matrix(ws: Worksheet, town: TownStatus, row: int, rounds: int, l
         row += 1
         for col, value in enumerate([Role.helper.label, "", f"{v.village}（{v.helpers}人）", "到位情况"], 1):
             _put(ws, row, col, value)
-        for i, (r, n) in enumerate(zip(v.rounds, v.reported, strict=True)):
+        for i, r in enumerate(v.rounds):
             suffix = f"\n{r.status.label}" if r.status in (Status.pending, Status.missing) else ""
-            _status_cell(ws, row, 5 + i, f"到位 {n}/{v.helpers}{suffix}", r.status)
+            _status_cell(ws, row, 5 + i, f"{coverage_text(v, i)}{suffix}", r.status)
     row += 1
     deadlines = {}
     for us in town.units:
