@@ -3,6 +3,8 @@
 Run from the repository root: `python examples/build_demo_returns.py`. The answers, file kinds and received
 times are fixed, so the demo always shows the same picture as of 2020-11-10: on-time, late and missing
 rounds, returns with warnings, namesakes, and one return that is refused (its task text was edited).
+石门镇's aid unit, cadres and helpers report to their town: the town's own workspace (`relay kit`) takes their
+returns and packs them into one bundle (`relay pack`, inbox/镇汇总上报/), which the district takes in whole.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import datetime as dt
 import io
 import random
 import shutil
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -22,10 +25,14 @@ from fupin_cli.forms.xlsx import workbook_bytes
 from fupin_cli.intake.ingest import IngestContext, ingest_files
 from fupin_cli.model.glossary import Role
 from fupin_cli.model.workspace import load_workspace
+from fupin_cli.relay.bundle import ingest_bundle
+from fupin_cli.relay.kit import make_kit
+from fupin_cli.relay.pack import default_name, pack_town
 from fupin_cli.store.roster_file import load_roster
 
 DEMO = Path(__file__).resolve().parent / "demo"
 TZ = dt.timezone(dt.timedelta(hours=8))
+RELAY_TOWN = "石门镇"  # reports its units' returns through a bundle
 rng = random.Random(20201106)
 
 
@@ -97,7 +104,7 @@ def main() -> None:
     shutil.rmtree(DEMO / "returns", ignore_errors=True)
     writer = FormWriter()
     forms = {(j.unit.unit_id, j.fmt): writer.render(j) for j in plan_forms(workspace, roster, templates)}
-    plan: list[tuple[Path, bytes, dt.datetime, int | None]] = []
+    plan: list[tuple[Path, bytes, dt.datetime, int | None, str]] = []
 
     def add(unit_id: str, folder: str, name: str, received: dt.datetime, answers, date_text: str,
             kind: str = "csv", round_number: int | None = None) -> None:
@@ -108,7 +115,7 @@ def main() -> None:
         path = inbox / folder / f"{name}.{'xlsx' if kind == 'xlsx' else 'csv'}"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-        plan.append((path, data, received, round_number))
+        plan.append((path, data, received, round_number, unit_id))
 
     town = {u.name: u for u in roster.of(Role.town)}
     n_town = len(templates["town"].tasks)
@@ -162,15 +169,45 @@ def main() -> None:
     bad = inbox / "帮扶责任人" / refused.village / f"{refused.name}（改过任务文字）.csv"
     bad.parent.mkdir(parents=True, exist_ok=True)
     bad.write_bytes(data)
-    plan.append((bad, data, at(7, 20), None))
+    plan.append((bad, data, at(7, 20), None, ""))
 
+    relayed = {u.unit_id for role in (Role.aid_unit, Role.cadre, Role.helper) for u in roster.of(role)
+               if u.town == RELAY_TOWN}
     accepted = rejected = 0
-    for path, _data, received, round_number in plan:
+    for path, _data, received, round_number, unit_id in plan:
+        if unit_id in relayed:
+            continue
         ctx = IngestContext(workspace.campaign, roster, templates, received, round=round_number, ingested_at=received)
         [outcome] = ingest_files(DEMO, [path], ctx)
         accepted += outcome.status == "accepted"
         rejected += outcome.status == "rejected"
-    print(f"样例回执：{len(plan)} 个文件，收下 {accepted}，拒收 {rejected}")
+    print(f"样例回执：{len(plan)} 个文件，区直接收下 {accepted}，拒收 {rejected}")
+    relay(workspace, [p for p in plan if p[4] in relayed])
+
+
+def relay(district, entries: list[tuple[Path, bytes, dt.datetime, int | None, str]]) -> None:
+    """石门镇 takes its units' returns in its own workspace and sends one bundle; the district takes it whole."""
+    with tempfile.TemporaryDirectory() as scratch:
+        town_root = Path(scratch) / RELAY_TOWN
+        make_kit(district, RELAY_TOWN, town_root)  # the district's fupin.yaml gains its campaign_id
+        town = load_workspace(town_root)
+        town_roster, town_templates = load_roster(town_root), town.templates()
+        for path, _data, received, round_number, _unit in entries:
+            ctx = IngestContext(town.campaign, town_roster, town_templates, received, round=round_number,
+                                ingested_at=received)
+            ingest_files(town_root, [path], ctx)
+            path.unlink()  # these reached the town, not the district: the district has them in the bundle
+        packed_at = at(10, 17)
+        folder = DEMO / "inbox" / "镇汇总上报"
+        folder.mkdir(parents=True, exist_ok=True)
+        packed = pack_town(town, packed_at, out=folder / default_name(town_roster.find_town(RELAY_TOWN), packed_at))
+    for empty in sorted({p.parent for p, *_ in entries}, key=lambda p: len(p.parts), reverse=True):
+        if empty.is_dir() and not any(empty.iterdir()):
+            empty.rmdir()
+    district = load_workspace(DEMO)
+    ctx = IngestContext(district.campaign, load_roster(DEMO), district.templates(), at(10, 18), ingested_at=at(10, 18))
+    result = ingest_bundle(DEMO, packed.path, ctx)
+    print(f"{RELAY_TOWN}汇总包 {packed.path.name}：{len(entries)} 份回执，区收取结果 {result.status}")
 
 
 if __name__ == "__main__":

@@ -38,7 +38,9 @@ def test_json_equals_the_store(runner: CliRunner, demo_with_returns: Path) -> No
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert data == json.loads(to_json([r.to_listing() for r in load_returns(demo_with_returns)]))
-    assert {(r["via"], r["relayed_at"]) for r in data} == {(None, None)}  # all received directly
+    # received directly, or through 石门镇's bundle (the example's relayed town)
+    assert {(r["via"], r["relayed_at"]) for r in data} == {(None, None), ("451023102", "2020-11-10T18:00:00+08:00")}
+    assert all(r["town"] == "石门镇" and r["role"] != "town" for r in data if r["via"])
     assert len(data) == len(list((demo_with_returns / "returns" / "records").glob("*.json"))) == 79
     assert Counter(r["role"] for r in data) == {"cadre": 36, "helper": 35, "town": 5, "aid_unit": 2, "leader": 1}
 

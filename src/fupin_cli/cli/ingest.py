@@ -54,8 +54,11 @@ def ingest_command(
     from fupin_cli.relay.bundle import as_outcomes, bundle_json, is_bundle
 
     bundles = [p for p in paths if not p.is_dir() and is_bundle(p)]  # a town's bundle: taken whole or refused
-    relayed = take_bundles(workspace.root, bundles, context, dry_run)
     files, skipped = collect_files([p for p in paths if p not in bundles], workspace.root)
+    found = [s for s in skipped if is_bundle(s.path)]  # a bundle in a folder (an archive to any other reader)
+    bundles += [s.path for s in found]
+    skipped = [s for s in skipped if s not in found]
+    relayed = take_bundles(workspace.root, bundles, context, dry_run)
     named = [s.outcome() for s in skipped if s.problem is not None]  # a photo, an archive … named, not counted
     named += [o for r in relayed for o in as_outcomes(r)]
     if not files and not named:

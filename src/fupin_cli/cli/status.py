@@ -53,7 +53,7 @@ def status_command(
                             reviews=data.reviews)
     if fmt is Format.json:
         if isinstance(result, DistrictStatus):  # per town: its last bundle and how many returns came through it
-            from fupin_cli.relay.bundle import with_relays
+            from fupin_cli.store.relay_log import with_relays
 
             typer.echo(to_json(with_relays(result.to_dict(), data.workspace.root)))
         else:
@@ -61,8 +61,12 @@ def status_command(
     elif fmt is Format.csv:
         typer.echo(csvout.district_csv(result) if isinstance(result, DistrictStatus) else csvout.town_csv(result),
                    nl=False)
+    elif isinstance(result, DistrictStatus):
+        from fupin_cli.store.relay_log import relay_summary
+
+        out.print(district_table(result, relay_summary(data.workspace.root)))
     else:
-        out.print(district_table(result) if isinstance(result, DistrictStatus) else town_view(result))
+        out.print(town_view(result))
     damaged = data.damaged()  # a warning on stderr only: the counts stand and the exit code is unchanged
     if damaged:
         err.print(f"[yellow]⚠[/] {message_for('store-damaged', count=damaged)}", soft_wrap=True)

@@ -12,8 +12,6 @@ import contextlib
 import datetime as dt
 import hashlib
 import io
-import json
-import os
 import stat
 import zipfile
 from dataclasses import dataclass, field, replace
@@ -26,9 +24,8 @@ from fupin_cli.model.record import Return
 from fupin_cli.model.roster import Unit
 from fupin_cli.relay.manifest import FORMAT, MANIFEST, SUFFIX, Entry, Manifest, campaign_id_of
 from fupin_cli.relay.rollup import relayed_units, rollup_mismatches, town_rollup
-from fupin_cli.store.jsonl import read_lines
+from fupin_cli.store.relay_log import append_relay, relayed_bundles
 
-RELAYS = "relays.jsonl"
 MAX_BUNDLE_ENTRIES = 50_000
 MAX_BUNDLE_BYTES = 2 * 1024 * 1024 * 1024  # inflated, all members together
 
@@ -278,11 +275,6 @@ def _recount(root: Path, result: BundleOutcome, ctx: IngestContext, fresh: list[
     return rollup_mismatches(manifest.rollup, recount, town, result.path.name)
 
 
-def relayed_bundles(root: Path) -> dict[str, dict]:
-    """The bundles taken so far (returns/relays.jsonl), by their sha256."""
-    return {entry["bundle"]: entry for entry in read_lines(root / "returns" / RELAYS, "bundle")}
-
-
 def _log_relay(root: Path, result: BundleOutcome, ctx: IngestContext, stored: int) -> None:
     """Append one line for the bundle taken: which, from whom, when, how many stored, and any mismatch."""
     manifest, town = result.manifest, result.town
@@ -291,15 +283,7 @@ def _log_relay(root: Path, result: BundleOutcome, ctx: IngestContext, stored: in
              "packed_at": manifest.packed_at.isoformat(), "relayed_at": ctx.received_at.isoformat(),
              "returns": len(manifest.entries), "stored": stored,
              "mismatches": [p.message for p in result.mismatches]}
-    path = root / "returns" / RELAYS
-    path.parent.mkdir(parents=True, exist_ok=True)
-    line = (json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        os.write(fd, line)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    append_relay(root, entry)
 
 
 def as_outcomes(result: BundleOutcome) -> list[IngestOutcome]:
@@ -322,25 +306,3 @@ def bundle_json(result: BundleOutcome) -> dict:
         "problem": result.problem.to_dict() if result.problem else None,
         "mismatches": [p.to_dict() for p in result.mismatches],
     }
-
-
-def relay_summary(root: Path) -> dict[str, dict]:
-    """Per town id: when its last bundle was taken (`last_relay_at`) and how many returns came through (`relayed`)."""
-    found: dict[str, dict] = {}
-    for entry in relayed_bundles(root).values():
-        town = found.setdefault(str(entry.get("town_id", "")), {"last_relay_at": None, "relayed": 0})
-        when = entry.get("relayed_at")
-        if isinstance(when, str) and (town["last_relay_at"] is None
-                                      or dt.datetime.fromisoformat(when) > dt.datetime.fromisoformat(
-                                          town["last_relay_at"])):
-            town["last_relay_at"] = when
-        town["relayed"] += int(entry.get("stored") or 0)
-    return found
-
-
-def with_relays(district_json: dict, root: Path) -> dict:
-    """`status --format json` of the district with `towns[].last_relay_at` and `towns[].relayed`."""
-    relays = relay_summary(root)
-    for town in district_json.get("towns", ()):
-        town.update(relays.get(town.get("town_id"), {"last_relay_at": None, "relayed": 0}))
-    return district_json

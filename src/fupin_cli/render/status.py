@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from rich import box
 from rich.cells import cell_len
 from rich.console import Group, RenderableType
@@ -236,8 +238,11 @@ def district_rows(district: DistrictStatus) -> list[list[str]]:
     return rows
 
 
-def district_table(district: DistrictStatus) -> Table:
-    """`fupin status` without --town: one row per town and a district total row."""
+def district_table(district: DistrictStatus, relays: dict[str, dict] | None = None) -> Table:
+    """`fupin status` without --town: one row per town and a district total row.
+
+    `relays` (town id → `last_relay_at`, `relayed`) adds a line naming each town's last bundle.
+    """
     table = Table(title=f"全区报送情况（截至 {district.as_of.year}年{month_day(district.as_of)}）",
                   box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False, collapse_padding=True)
     for i, header in enumerate(DISTRICT_HEADERS):
@@ -250,9 +255,24 @@ def district_table(district: DistrictStatus) -> Table:
         table.add_row(*row[:5], Text(row[5], style="bold red" if missing else ""), *row[6:])
     table.add_section()
     table.add_row(*rows[-1], style="bold")
+    captions = []
     reviewed = [t for t in district.towns if t.counts.accepted or t.counts.returned]
     if reviewed:
-        table.caption = "审核：" + "；".join(f"{t.town.name} 已审核 {t.counts.accepted}、已退回 {t.counts.returned}"
-                                           for t in reviewed)
+        captions.append("审核：" + "；".join(f"{t.town.name} 已审核 {t.counts.accepted}、已退回 {t.counts.returned}"
+                                           for t in reviewed))
+    bundles = [(t.town.name, (relays or {}).get(t.town.unit_id) or {}) for t in district.towns]
+    bundles = [(name, r) for name, r in bundles if r.get("last_relay_at")]
+    if bundles:
+        captions.append("镇汇总包：" + "；".join(
+            f"{name} 最近一包 {_relay_time(r['last_relay_at'])} 收到，共转来回执 {r.get('relayed', 0)} 份"
+            for name, r in bundles))
+    if captions:
+        table.caption = "\n".join(captions)
         table.caption_justify = "left"
     return table
+
+
+def _relay_time(text: str) -> str:
+    """11月10日 18:00 for an ISO time."""
+    at = dt.datetime.fromisoformat(text)
+    return f"{month_day(at)} {at:%H:%M}"

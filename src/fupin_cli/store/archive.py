@@ -15,6 +15,7 @@ from pathlib import Path
 from fupin_cli.model.record import Return
 from fupin_cli.store.atomic import fsync_dir, sync_all, write_bytes_atomic
 from fupin_cli.store.events import apply_overrides, received_overrides, retimed
+from fupin_cli.store.jsonl import read_lines
 from fupin_cli.store.review_log import apply_confirmations, confirmations, confirmed
 
 FILES = "files"
@@ -114,10 +115,10 @@ class StoreWriter:
         data_dict = record.to_dict()
         data_dict.pop("superseded", None)
         path = self.folder / RECORDS / f"{record.return_id}.json"
-        write_bytes_atomic(path, (json.dumps(data_dict, ensure_ascii=False, indent=2) + "\n").encode("utf-8"),
-                           durable=False)
-        self._pending.append(path)
+        # The record file holds its index line: one JSON encoding a return, not two.
         line = json.dumps(data_dict, ensure_ascii=False, separators=(",", ":"))  # = record_line(record)
+        write_bytes_atomic(path, (line + "\n").encode("utf-8"), durable=False)
+        self._pending.append(path)
         self._write_index_line(line)
         self._db.add(record, line)
         self._since_flush += 1
@@ -144,21 +145,7 @@ def add_return(root: Path, record: Return, data: bytes) -> None:
 
 
 def _read_index(path: Path) -> dict[str, dict]:
-    found: dict[str, dict] = {}
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return found
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # a line cut short by a crash; the record file is the truth
-        if isinstance(data, dict) and "return_id" in data:
-            found[data["return_id"]] = data
-    return found
+    return {data["return_id"]: data for data in read_lines(path, "return_id")}
 
 
 def _record_ids(folder: Path) -> set[str]:

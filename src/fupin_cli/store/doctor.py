@@ -21,6 +21,7 @@ from fupin_cli.store.atomic import write_bytes_atomic
 from fupin_cli.store.events import chain_problems, events_path
 from fupin_cli.store.index_db import db_path, query_index_mismatch
 from fupin_cli.store.index_db import rebuild as rebuild_query_index
+from fupin_cli.store.jsonl import read_lines
 from fupin_cli.store.lock import store_lock
 
 
@@ -80,19 +81,10 @@ def _record_problems(folder: Path, path: Path, record: Return, units: dict) -> l
 
 def _index_copies(folder: Path) -> dict[str, dict]:
     """The records as index.jsonl holds them (a copy of each record file), by return id; {} when unreadable."""
-    copies: dict[str, dict] = {}
     try:
-        text = (folder / INDEX).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return copies
-    for line in text.splitlines():
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(data, dict) and isinstance(data.get("return_id"), str):
-            copies[data["return_id"]] = data
-    return copies
+        return {data["return_id"]: data for data in read_lines(folder / INDEX, "return_id")}
+    except OSError:
+        return {}
 
 
 def _restore(folder: Path, path: Path, copy: dict | None) -> Return | None:
@@ -108,7 +100,7 @@ def _restore(folder: Path, path: Path, copy: dict | None) -> Return | None:
             or not is_return_id_of(record.return_id, record.sha256) or _sha256(original) != record.sha256:
         return None
     # The index line is the record as it was written (record_line): written back the way StoreWriter wrote it.
-    write_bytes_atomic(path, (json.dumps(copy, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    write_bytes_atomic(path, (json.dumps(copy, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8"))
     return record
 
 
