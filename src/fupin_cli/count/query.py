@@ -54,7 +54,7 @@ def current_stream(root: Path, unit_ids: set[str] | None, cutoff: dt.datetime,
     With `reviews`, "earliest" counts from after the latest return sent back (a resubmission is judged by
     its own received time); the sent-back return itself may still be the latest (the round is `returned`).
     """
-    index = Index(root, unreadable)
+    index = Index(root, unreadable, unit_ids)
     try:
         overrides = received_overrides(root)
         rejected = {rid: r.at for rid, r in (reviews or {}).items() if r.state == "rejected"}

@@ -136,11 +136,11 @@ def _when(text: str | None) -> dt.datetime | None:
 class Index:
     """The index, brought in line with the record files on disk for the length of one read."""
 
-    def __init__(self, root: Path, unreadable: list[str] | None = None) -> None:
+    def __init__(self, root: Path, unreadable: list[str] | None = None, unit_ids: set[str] | None = None) -> None:
         self.root = root
         self._extra: dict[str, tuple[Return, str]] = {}  # records the index lacked, read from their files
         self._con = self._open()
-        self.rows = self._reconcile(unreadable)
+        self.rows = self._reconcile(unreadable, unit_ids)
 
     def _open(self) -> sqlite3.Connection | None:
         path = db_path(self.root)
@@ -159,16 +159,17 @@ class Index:
             except sqlite3.DatabaseError:
                 return None
 
-    def _reconcile(self, unreadable: list[str] | None) -> dict[str, Row]:
+    def _reconcile(self, unreadable: list[str] | None, unit_ids: set[str] | None) -> dict[str, Row]:
+        """The rows (of `unit_ids`' returns, or all) whose record is on disk, the index repaired where it lags."""
         on_disk = _record_ids(self.root)
-        rows: dict[str, Row] = {}
+        in_db: set[str] = set()
         if self._con is not None:
-            for rid, unit, tid, rnd, received, ingested in self._con.execute(
-                    "SELECT return_id, unit_id, template_id, round, received_at, ingested_at FROM returns"):
-                if rid in on_disk:
-                    rows[rid] = Row(rid, unit, tid, rnd, dt.datetime.fromisoformat(received), _when(ingested))
-        stale = len(rows) != (self._count() if self._con is not None else 0)
-        for rid in sorted(on_disk - rows.keys()):
+            in_db = {rid for (rid,) in self._con.execute("SELECT return_id FROM returns")}
+        rows: dict[str, Row] = {}
+        for rid, unit, tid, rnd, received, ingested in self._select(unit_ids):
+            if rid in on_disk:
+                rows[rid] = Row(rid, unit, tid, rnd, dt.datetime.fromisoformat(received), _when(ingested))
+        for rid in sorted(on_disk - in_db):
             found = _read_record_file(self.root, rid)
             if found is None:
                 if unreadable is not None:
@@ -176,14 +177,25 @@ class Index:
                 continue
             record, _line = found
             self._extra[rid] = found
-            rows[rid] = Row(rid, record.unit_id, record.template_id, record.round, record.received_at,
-                            record.ingested_at)
-        if self._extra or stale:
-            self._persist(set(rows))
+            if unit_ids is None or record.unit_id in unit_ids:
+                rows[rid] = Row(rid, record.unit_id, record.template_id, record.round, record.received_at,
+                                record.ingested_at)
+        if self._extra or in_db - on_disk:
+            self._persist((in_db & on_disk) | self._extra.keys())
         return rows
 
-    def _count(self) -> int:
-        return self._con.execute("SELECT count(*) FROM returns").fetchone()[0]  # type: ignore[union-attr]
+    def _select(self, unit_ids: set[str] | None) -> Iterator[tuple]:
+        """The key columns of every row, or of the rows of these units (through the unit_id index)."""
+        if self._con is None:
+            return
+        columns = "SELECT return_id, unit_id, template_id, round, received_at, ingested_at FROM returns"
+        if unit_ids is None:
+            yield from self._con.execute(columns)
+            return
+        units = sorted(unit_ids)
+        for start in range(0, len(units), _CHUNK):
+            chunk = units[start:start + _CHUNK]
+            yield from self._con.execute(f"{columns} WHERE unit_id IN ({','.join('?' * len(chunk))})", chunk)
 
     def _persist(self, keep: set[str]) -> None:
         """Write the repair back, unless an ingest holds the index (it will be repaired by a later read)."""
