@@ -320,26 +320,20 @@ def role_rounds(templates: dict[str, Template], campaign: Campaign) -> Plan:
 
 def town_villages(roster: Roster, town: Unit) -> list[Unit]:
     """The villages of a town, in roster order: each may send its presence sheet (帮扶责任人到位情况统计表)."""
-    return [v for v in roster.of(Role.village) if v.town == town.name]
+    return roster.in_town(Role.village, town.name)
 
 
 def town_units(roster: Roster, town: Unit) -> list[Unit]:
     """Who reports in a town: the town, its leaders, its aid units, its villages' cadres and helpers."""
     name = town.name
-    order = {v.name: i for i, v in enumerate(u for u in roster.of(Role.village) if u.town == name)}
+    order = {v.name: i for i, v in enumerate(roster.in_town(Role.village, name))}
     last = len(order)
 
-    def by_village(units: list[Unit]) -> list[Unit]:
-        mine = [u for u in units if u.town == name]
-        return sorted(mine, key=lambda u: order.get(u.village, last))  # stable: roster order within a village
+    def by_village(role: Role) -> list[Unit]:
+        return sorted(roster.in_town(role, name), key=lambda u: order.get(u.village, last))  # stable
 
-    return [
-        town,
-        *(u for u in roster.of(Role.leader) if u.town == name),
-        *(u for u in roster.of(Role.aid_unit) if u.town == name),
-        *by_village(roster.of(Role.cadre)),
-        *by_village(roster.of(Role.helper)),
-    ]
+    return [town, *roster.in_town(Role.leader, name), *roster.in_town(Role.aid_unit, name),
+            *by_village(Role.cadre), *by_village(Role.helper)]
 
 
 class CurrentReturns(dict):
@@ -528,8 +522,11 @@ def _mark_refused(us: UnitStatus, refused: RefusedRounds) -> UnitStatus:
     """The unit's rounds that no return counts for yet, each with the file refused for it (if any)."""
     if not refused:
         return us
+    tid, uid = us.template.id, us.unit.unit_id
+    if not any((tid, uid, r.number) in refused for r in us.rounds if r.status in (Status.missing, Status.pending)):
+        return us
     rounds = tuple(
-        replace(r, refused=refused.get((us.template.id, us.unit.unit_id, r.number)))
+        replace(r, refused=refused.get((tid, uid, r.number)))
         if r.status in (Status.missing, Status.pending) else r for r in us.rounds)
     return replace(us, rounds=rounds)
 
@@ -630,6 +627,7 @@ def credit_helpers(units: list[UnitStatus], sheets: dict[str, UnitStatus], plan:
     visit = visit_task(main)
     found: list[UnitStatus] = []
     mismatches: list[Problem] = []
+    columns: dict[tuple[str, int], tuple[Return | None, dict[str, Answer]]] = {}  # read once per village and round
     for us in units:
         if us.template.id != main.id:
             found.append(us)
@@ -638,10 +636,14 @@ def credit_helpers(units: list[UnitStatus], sheets: dict[str, UnitStatus], plan:
         rounds = []
         for r in us.rounds:
             own = r.status in (Status.on_time, Status.late)
-            ret = _village_answer(sheet, r.number, current, cutoff)
-            answer = column_answers(ret, r.number).get(us.unit.unit_id) if ret is not None else None
+            if (us.unit.village, r.number) not in columns:
+                ret = _village_answer(sheet, r.number, current, cutoff)
+                columns[us.unit.village, r.number] = (ret, column_answers(ret, r.number) if ret is not None else {})
+            ret, column = columns[us.unit.village, r.number]
+            answer = column.get(us.unit.unit_id)
             if own:
-                r = replace(r, source="self")
+                r = RoundStatus(r.number, r.day, r.deadline, r.status, r.received_at, r.return_id, r.refused,
+                                r.review, r.reason, source="self")
                 mine = current.get((main.id, us.unit.unit_id, r.number))
                 problem = _mismatch(us, r, ret, answer, mine, visit, sheet)
                 if problem is not None:
@@ -651,7 +653,7 @@ def credit_helpers(units: list[UnitStatus], sheets: dict[str, UnitStatus], plan:
                 r = replace(r, status=status, received_at=ret.received_at, return_id=ret.return_id, source="village",
                             refused=None)
             rounds.append(r)
-        found.append(replace(us, rounds=tuple(rounds)))
+        found.append(UnitStatus(us.unit, us.template, tuple(rounds), us.current, us.latest))
     return found, mismatches
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 Severity = Literal["error", "warning", "violation"]
@@ -468,14 +468,17 @@ class Problem:
     def about(self, unit: object, round: int | None = None, deadline: dt.date | None = None,
               task_id: str = "", message: str | None = None, template_id: str = "") -> Problem:
         """The same problem, told of one unit (a roster Unit), checklist and round; optionally with more words."""
-        return replace(self, role=unit.role.value, unit_id=unit.unit_id, name=unit.name,  # type: ignore[attr-defined]
-                       town=unit.town, village=unit.village, round=round, deadline=deadline,  # type: ignore[attr-defined]
-                       task_id=task_id, template_id=template_id or self.template_id,
-                       message=self.message if message is None else message)
+        # Built field by field, not with dataclasses.replace: a prefecture's status makes ~100,000 of these.
+        return Problem(self.code, self.severity, self.message if message is None else message, self.file,
+                       self.sheet, self.row, self.column, self.value, unit.role.value,  # type: ignore[attr-defined]
+                       unit.unit_id, unit.name, unit.town, unit.village,  # type: ignore[attr-defined]
+                       round, deadline, task_id, template_id or self.template_id, self.args)
 
     def about_round(self, round: int, task_id: str = "") -> Problem:
         """The same problem, told of a round and task (the unit is told later with `about`)."""
-        return replace(self, round=round, task_id=task_id)
+        return Problem(self.code, self.severity, self.message, self.file, self.sheet, self.row, self.column,
+                       self.value, self.role, self.unit_id, self.name, self.town, self.village, round,
+                       self.deadline, task_id, self.template_id, self.args)
 
     def to_dict(self) -> dict:
         """The problem as JSON: the fields of status ``problems[]`` and ingest findings alike."""

@@ -3,27 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from dataclasses import dataclass, field
 
+from fupin_cli.model.jsoncodec import compact
 from fupin_cli.model.problems import Problem
 
 # Thousands of returns repeat the same short strings (task ids, 是/否, towns, dates): keep one copy of each.
-_SHARED: dict[object, object] = {}
+_DAYS: dict[str, dt.date] = {}
+_intern = sys.intern
 
 
 def _share(value: str) -> str:
-    if len(value) > 40:
-        return value
-    return _SHARED.setdefault(value, value)  # type: ignore[return-value]
+    return value if len(value) > 40 else _intern(value)
 
 
 def _day(text: str | None) -> dt.date | None:
     if not text:
         return None
-    day = _SHARED.get(("day", text))
+    day = _DAYS.get(text)
     if day is None:
-        day = _SHARED.setdefault(("day", text), dt.date.fromisoformat(text))
-    return day  # type: ignore[return-value]
+        day = _DAYS[text] = dt.date.fromisoformat(text)
+    return day
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,15 +54,10 @@ class Answer:
     @classmethod
     def from_dict(cls, data: dict) -> Answer:
         """Rebuild an answer from its JSON form."""
-        return cls(
-            task_id=_share(data["task_id"]),
-            done=data.get("done"),
-            done_on=_day(data.get("done_on")),
-            raw_done=_share(data.get("raw_done", "")),
-            raw_date=_share(data.get("raw_date", "")),
-            note=_share(data.get("note", "")),
-            row=data.get("row"),
-        )
+        get = data.get  # a prefecture's status rebuilds half a million of these: one lookup each, no helpers
+        note = get("note", "")
+        return cls(_intern(data["task_id"]), get("done"), _day(get("done_on")), _intern(get("raw_done", "")),
+                   _intern(get("raw_date", "")), note if len(note) > 40 else _intern(note), get("row"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,3 +164,11 @@ class Return:
             relayed_at=dt.datetime.fromisoformat(data["relayed_at"]) if data.get("relayed_at") else None,
             bundle=data.get("bundle") or "",
         )
+
+
+def record_line(record: Return) -> str:
+    """The record as stored (its file and its index row alike): compact JSON, `superseded` left out (it is
+    derived when reading)."""
+    data = record.to_dict()
+    data.pop("superseded", None)
+    return compact(data)

@@ -89,6 +89,19 @@ class Roster:
             hit = cache[role] = (stamp, index)
         return list(hit[1].get(name_key(role, name), ()))
 
+    def in_town(self, role: Role, town: str) -> list[Unit]:
+        """The units of one role whose town is named `town` (as written in the roster), in roster order."""
+        units = self.of(role)
+        stamp = (id(units), len(units))  # rebuilt when an import appends to or replaces the list
+        cache: dict = self.__dict__.setdefault("_town_cache", {})
+        hit = cache.get(role)
+        if hit is None or hit[0] != stamp:
+            index: dict[str, list[Unit]] = {}
+            for unit in units:
+                index.setdefault(unit.town, []).append(unit)
+            hit = cache[role] = (stamp, index)
+        return list(hit[1].get(town, ()))
+
     def town_names(self) -> list[str]:
         """The towns' names in roster order."""
         return [u.name for u in self.of(Role.town)]

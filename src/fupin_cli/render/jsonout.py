@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
+from fupin_cli.model.jsoncodec import pretty
 
 
 def to_json(data: object) -> str:
     """Pretty JSON with non-ASCII characters kept as they are."""
-    return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    return pretty(data)

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from fupin_cli.model.record import Return
+from fupin_cli.model.jsoncodec import loads
+from fupin_cli.model.record import Return, record_line
 from fupin_cli.store.atomic import fsync_dir, sync_all, write_bytes_atomic
 from fupin_cli.store.events import apply_overrides, received_overrides, retimed
 from fupin_cli.store.jsonl import read_lines
@@ -46,13 +47,6 @@ def has_record(root: Path, return_id: str) -> bool:
 def stored_file_name(sha256: str, suffix: str) -> str:
     """Where the original bytes live inside returns/files/: named by checksum, keeping the suffix."""
     return f"{sha256}{suffix.lower()}"
-
-
-def record_line(record: Return) -> str:
-    """One index line: the record as compact JSON."""
-    data = record.to_dict()
-    data.pop("superseded", None)  # derived when loading, never stored
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def has_return(root: Path, sha256: str) -> bool:
@@ -112,11 +106,8 @@ class StoreWriter:
         if not original.exists():
             write_bytes_atomic(original, data, durable=False)
             self._pending.append(original)
-        data_dict = record.to_dict()
-        data_dict.pop("superseded", None)
         path = self.folder / RECORDS / f"{record.return_id}.json"
-        # The record file holds its index line: one JSON encoding a return, not two.
-        line = json.dumps(data_dict, ensure_ascii=False, separators=(",", ":"))  # = record_line(record)
+        line = record_line(record)  # the record file holds its index line: one JSON encoding a return, not two
         write_bytes_atomic(path, (line + "\n").encode("utf-8"), durable=False)
         self._pending.append(path)
         self._write_index_line(line)
@@ -158,7 +149,7 @@ def _record_ids(folder: Path) -> set[str]:
 def read_record(root: Path, return_id: str) -> Return:
     """One stored record, read from returns/records/."""
     path = root / "returns" / RECORDS / f"{return_id}.json"
-    return Return.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    return Return.from_dict(loads(path.read_text(encoding="utf-8")))
 
 
 @contextlib.contextmanager
@@ -227,7 +218,7 @@ def iter_returns(root: Path, unit_ids: set[str] | None = None,
             if unit_ids is not None and keys.group(2) not in unit_ids:
                 continue
             try:
-                yield confirmed(retimed(Return.from_dict(json.loads(line)), overrides), confirms)
+                yield confirmed(retimed(Return.from_dict(loads(line)), overrides), confirms)
             except json.JSONDecodeError:
                 seen.discard(keys.group(1))
     finally:

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fupin_cli.model.problems import Problem, make_problem
-from fupin_cli.model.record import Return
+from fupin_cli.model.record import Return, record_line
 from fupin_cli.model.roster import Roster
-from fupin_cli.store.archive import FILES, INDEX, RECORDS, is_return_id_of, rebuild_index, record_line
+from fupin_cli.store.archive import FILES, INDEX, RECORDS, is_return_id_of, rebuild_index
 from fupin_cli.store.atomic import write_bytes_atomic
 from fupin_cli.store.events import chain_problems, events_path
 from fupin_cli.store.index_db import db_path, query_index_mismatch

@@ -20,7 +20,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from fupin_cli.model.record import Return
+from fupin_cli.model.jsoncodec import loads
+from fupin_cli.model.record import Return, record_line
 
 DB = "index.sqlite"
 SCHEMA = 1
@@ -65,13 +66,6 @@ def _row_values(record: Return, line: str) -> tuple:
             record.ingested_at.isoformat() if record.ingested_at else None, line)
 
 
-def record_json(record: Return) -> str:
-    """A record as the index keeps it: compact JSON, `superseded` left out (it is derived when reading)."""
-    data = record.to_dict()
-    data.pop("superseded", None)
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-
-
 class IndexWriter:
     """Rows added during an ingest batch, in one transaction committed after the batch's records are durable."""
 
@@ -89,7 +83,7 @@ class IndexWriter:
                 self._con = None
                 return  # an unusable index is rebuilt by the next reader; the records are the truth
         self._con.execute("INSERT OR REPLACE INTO returns VALUES (?, ?, ?, ?, ?, ?, ?)",
-                          _row_values(record, line or record_json(record)))
+                          _row_values(record, line or record_line(record)))
 
     def commit(self) -> None:
         """Make the batch's rows visible (after the records were synced)."""
@@ -120,13 +114,12 @@ def _record_ids(root: Path) -> set[str]:
 def _read_record_file(root: Path, return_id: str) -> tuple[Return, str] | None:
     path = root / "returns" / "records" / f"{return_id}.json"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        record = Return.from_dict(data)
+        record = Return.from_dict(loads(path.read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
         return None
     if record.return_id != return_id:
         return None
-    return record, record_json(record)
+    return record, record_line(record)
 
 
 def _when(text: str | None) -> dt.datetime | None:
@@ -231,7 +224,7 @@ class Index:
             got = set()
             for rid, line in lines:
                 try:
-                    yield Return.from_dict(json.loads(line))
+                    yield Return.from_dict(loads(line))
                     got.add(rid)
                 except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
                     continue
@@ -271,7 +264,7 @@ def rebuild(root: Path, records: Iterable[Return] | None = None) -> int:
         if records is None:
             found = (_read_record_file(root, rid) for rid in sorted(_record_ids(root)))
         else:
-            found = ((r, record_json(r)) for r in records)
+            found = ((r, record_line(r)) for r in records)
         for pair in found:
             if pair is not None:
                 con.execute("INSERT OR REPLACE INTO returns VALUES (?, ?, ?, ?, ?, ?, ?)", _row_values(*pair))
@@ -302,7 +295,7 @@ def query_index_mismatch(root: Path, records: dict[str, Return]) -> str:
         return f"多出 {len(extra)} 份没有记录的回执"
     for return_id, record in records.items():
         try:
-            same = json.loads(rows[return_id]) == json.loads(record_json(record))
+            same = json.loads(rows[return_id]) == json.loads(record_line(record))
         except (json.JSONDecodeError, TypeError):
             same = False
         if not same:
