@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -38,16 +37,10 @@ def ingest_command(
     fmt: Annotated[Format, typer.Option("--format", help="输出格式：table 或 json。")] = Format.table,
 ) -> None:
     """收取回执 (ingest)：识别表单与填报对象、检查内容、原样存档；有拒收时退出码 1。"""
-    from fupin_cli.intake.ingest import IngestContext, collect_files, ingest_files, parse_received
+    from fupin_cli.intake.ingest import collect_files, ingest_files, workspace_context
 
     workspace = options(ctx).open()
-    campaign = workspace.campaign
-    now = dt.datetime.now(campaign.tz)
-    context = IngestContext(
-        campaign=campaign, roster=load_roster(workspace.root), templates=workspace.templates(),
-        received_at=parse_received(received, campaign) if received else now, round=round_, unit_id=unit,
-        ingested_at=now,
-    )
+    context = workspace_context(workspace, received, round_, unit)
     if unit and unit not in context.roster.by_id():
         raise FupinError("unit-not-in-roster", value=unit)
     from fupin_cli.cli.relay import bundle_lines, take_bundles

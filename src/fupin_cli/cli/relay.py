@@ -89,16 +89,12 @@ def ingest_command(
     fmt: Annotated[Format, typer.Option("--format", help="输出格式：table 或 json。")] = Format.table,
 ) -> None:
     """收取镇汇总包 (relay ingest)：整包核验后逐份收取，截止按镇收到的时间计；有拒收时退出码 1。"""
-    from fupin_cli.intake.ingest import IngestContext, parse_received
+    from fupin_cli.intake.ingest import workspace_context
     from fupin_cli.relay.bundle import as_outcomes, bundle_json
     from fupin_cli.render.returns import finding_lines, ingest_table
-    from fupin_cli.store.roster_file import load_roster
 
     workspace = options(ctx).open()
-    campaign = workspace.campaign
-    now = dt.datetime.now(campaign.tz)
-    context = IngestContext(campaign=campaign, roster=load_roster(workspace.root), templates=workspace.templates(),
-                            received_at=parse_received(received, campaign) if received else now, ingested_at=now)
+    context = workspace_context(workspace, received)
     results = take_bundles(workspace.root, bundles, context, dry_run)
     outcomes = [o for r in results for o in as_outcomes(r)]
     if fmt is Format.json:

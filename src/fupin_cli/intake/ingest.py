@@ -27,7 +27,7 @@ from fupin_cli.model.record import Answer, Return
 from fupin_cli.model.roster import Roster, Unit, name_key
 from fupin_cli.model.templates import Task, Template
 from fupin_cli.model.text import cell_text, restore
-from fupin_cli.model.workspace import Campaign
+from fupin_cli.model.workspace import Campaign, Workspace
 from fupin_cli.store.archive import (
     Refusal,
     StoreWriter,
@@ -1007,6 +1007,18 @@ def _earlier_missing(outcome: IngestOutcome, stored: dict, groups: dict, ctx: In
 def _tick(progress: object) -> None:
     if callable(progress):
         progress()
+
+
+def workspace_context(workspace: Workspace, received: str | None, round_: int | None = None,
+                      unit_id: str | None = None) -> IngestContext:
+    """An ingest into this workspace: its campaign, roster and templates; received now unless --received says."""
+    from fupin_cli.store.roster_file import load_roster
+
+    campaign = workspace.campaign
+    now = dt.datetime.now(campaign.tz)
+    return IngestContext(campaign=campaign, roster=load_roster(workspace.root), templates=workspace.templates(),
+                         received_at=parse_received(received, campaign) if received else now, round=round_,
+                         unit_id=unit_id, ingested_at=now)
 
 
 def parse_received(text: str, campaign: Campaign) -> dt.datetime:
