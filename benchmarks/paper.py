@@ -2,8 +2,8 @@
 
 Run: .venv/bin/python benchmarks/paper.py [--photos 300] — writes benchmarks/PAPER.md (not part of the tests).
 Photos: the helper and town (2-page, first page) forms rendered at 150–300 dpi, every task marked 是, 否 or
-left blank at random (✓ × ■ ○, stroke 0.3–1.2 mm, grey to black), then perspective, any rotation,
-1.2–12 MP, blur, noise, a shadow, JPEG 40–90 (tests/paper_photos.py). Timing covers decoding and reading only.
+left blank at random (✓ × ■ ○, stroke 0.3–1.2 mm, grey to black), then a camera leaning up to 30°, any rotation,
+1–12 MP, blur, noise, a shadow, JPEG 40–90 (tests/paper_photos.py). Timing covers decoding and reading only.
 """
 
 from __future__ import annotations

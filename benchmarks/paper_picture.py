@@ -29,7 +29,7 @@ def main() -> None:
         if item:
             which, kind = item.split(":")
             draw_mark(page, row.yes if which == "yes" else row.no, kind, 200, 0.7, 35, rng)
-    photo = photograph(page, Damage(megapixels=5, rotation=-12, perspective=0.3, blur=0.8, noise=5, shadow=0.35,
+    photo = photograph(page, Damage(megapixels=5, rotation=-12, tilt=20, blur=0.8, noise=5, shadow=0.35,
                                     jpeg=70), rng)
     gray = decode_pages(photo)[0]
     straight, _text = locate_page(gray)

@@ -1,8 +1,8 @@
 """Synthetic phone photos of the printed PDF form: render, mark the boxes by hand, photograph with damage.
 
 Used by the paper tests (a few photos) and benchmarks/paper.py (hundreds). Marks: tick ✓, cross ×, filled ■,
-circle ○ around the box, a scribbled-out mark; stroke 0.3–1.2 mm, grey to black. Damage: perspective,
-any rotation, 1–12 MP, blur, noise, a shadow across part of the page, JPEG quality 40–90.
+circle ○ around the box, a scribbled-out mark; stroke 0.3–1.2 mm, grey to black. Damage: a camera
+leaning up to 30°, the page turned any way, 1–12 MP, blur, noise, a shadow across part of the page, JPEG quality 40–90.
 """
 
 from __future__ import annotations
@@ -62,41 +62,54 @@ class Damage:
     """How a synthetic photo is taken."""
 
     megapixels: float = 4.0
-    rotation: float = 0.0  # degrees
-    perspective: float = 0.0  # 0..1, how far the far edge shrinks
+    rotation: float = 0.0  # degrees, the page turned in its own plane
+    tilt: float = 0.0  # degrees the camera leans away from straight above the page (perspective)
     blur: float = 0.0  # Gaussian sigma in px
     noise: float = 0.0  # sigma in grey levels
     shadow: float = 0.0  # 0..1 darkening of part of the page
     jpeg: int = 85
-    fill: float = 0.8  # share of the photo's width the page spans
+    fill: float = 0.8  # share of the photo's long or short side (whichever binds) the page spans
+
+
+PHONE_FOV = 69.0  # degrees across the long side of a phone's main camera (26 mm equivalent)
+
+
+def page_quad(width: float, height: float, damage: Damage, rng: np.random.Generator) -> np.ndarray:
+    """Where the page's corners land in a pinhole camera leaning `tilt` degrees, the page turned `rotation`."""
+    corners = np.float64([[-width, -height, 0], [width, -height, 0], [width, height, 0], [-width, height, 0]]) / 2
+    a = math.radians(damage.rotation)
+    turn = np.float64([[math.cos(a), -math.sin(a), 0], [math.sin(a), math.cos(a), 0], [0, 0, 1]])
+    # lean about an axis in the page's plane, in a random direction (Rodrigues' formula)
+    phi, t = rng.uniform(0, 2 * math.pi), math.radians(damage.tilt)
+    k = np.float64([math.cos(phi), math.sin(phi), 0])
+    cross = np.float64([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
+    lean = np.eye(3) + math.sin(t) * cross + (1 - math.cos(t)) * cross @ cross
+    points = corners @ turn.T @ lean.T
+    # the phone as far away as it must be for the page to span `fill` of its view
+    distance = max(width, height) / damage.fill / 2 / math.tan(math.radians(PHONE_FOV / 2))
+    depth = distance + points[:, 2]
+    return np.stack([points[:, 0] * distance / depth, points[:, 1] * distance / depth], axis=1)
 
 
 def photograph(page: np.ndarray, damage: Damage, rng: np.random.Generator) -> bytes:
-    """A JPEG 'phone photo' of a rendered page with the given damage."""
+    """A JPEG 'phone photo' of a rendered page with the given damage, the page framed to span `fill` of it."""
     ph, pw = page.shape
-    out_w = int(math.sqrt(damage.megapixels * 1e6 * 4 / 3))
-    out_h = int(out_w * 3 / 4)
-    if damage.rotation % 180 in (90,) or abs(math.sin(math.radians(damage.rotation))) < 0.5:
-        pass
-    portrait = abs(math.cos(math.radians(damage.rotation))) > 0.7
-    if portrait:
+    quad = page_quad(pw, ph, damage, rng)
+    span = quad.max(axis=0) - quad.min(axis=0)
+    out_w = math.ceil(math.sqrt(damage.megapixels * 1e6 * 4 / 3))
+    out_h = math.ceil(out_w * 3 / 4)
+    if span[1] > span[0]:  # the phone held upright for a page that stands upright in the view
         out_w, out_h = out_h, out_w
-    scale = damage.fill * min(out_w / pw, out_h / ph) / (1 + abs(math.sin(math.radians(damage.rotation))) * 0.4)
-    cx, cy = out_w / 2, out_h / 2
+    scale = damage.fill * min(out_w / span[0], out_h / span[1])
+    room = (1 - damage.fill) / 2 * 0.8
+    centre = np.float64([out_w, out_h]) * (0.5 + rng.uniform(-room, room, 2))
+    target = (quad - (quad.max(axis=0) + quad.min(axis=0)) / 2) * scale + centre
     corners = np.float32([[0, 0], [pw, 0], [pw, ph], [0, ph]])
-    half = np.float32([[-pw, -ph], [pw, -ph], [pw, ph], [-pw, ph]]) * 0.5 * scale
-    shrink = damage.perspective
-    half[0, 0] *= 1 - shrink * 0.5
-    half[1, 0] *= 1 - shrink * 0.5
-    half[0, 1] *= 1 - shrink * 0.2
-    half[1, 1] *= 1 - shrink * 0.2
-    a = math.radians(damage.rotation)
-    rot = np.float32([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
-    target = half @ rot.T + np.float32([cx, cy]) + rng.uniform(-0.01, 0.01, (4, 2)).astype(np.float32) * out_w
     matrix = cv2.getPerspectiveTransform(corners, target.astype(np.float32))
     background = int(rng.integers(60, 140))
     photo = cv2.warpPerspective(page, matrix, (out_w, out_h), flags=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR,
                                 borderValue=background).astype(np.float32)
+    cx, cy = centre
     photo *= rng.uniform(0.8, 1.0)  # exposure
     if damage.shadow:
         yy, xx = np.mgrid[0:out_h, 0:out_w]
@@ -113,8 +126,8 @@ def photograph(page: np.ndarray, damage: Damage, rng: np.random.Generator) -> by
 
 def random_damage(rng: np.random.Generator) -> Damage:
     """A random photo as the issue describes it: perspective up to 30°, any rotation, 1–12 MP, blur, noise, shadow."""
-    return Damage(megapixels=float(rng.uniform(1.2, 12)), rotation=float(rng.choice([0, 90, 180, 270])
+    return Damage(megapixels=float(rng.uniform(1.0, 12)), rotation=float(rng.choice([0, 90, 180, 270])
                                                                           + rng.uniform(-15, 15)),
-                  perspective=float(rng.uniform(0, 0.5)), blur=float(rng.uniform(0, 1.5)),
+                  tilt=float(rng.uniform(0, 30)), blur=float(rng.uniform(0, 1.5)),
                   noise=float(rng.uniform(0, 8)), shadow=float(rng.uniform(0, 0.45)),
                   jpeg=int(rng.integers(40, 91)), fill=float(rng.uniform(0.75, 0.95)))

@@ -57,9 +57,9 @@ EXPECTED = [True, False, None, True, False, None, True]
 
 
 @pytest.mark.parametrize("damage", [
-    Damage(megapixels=3, rotation=3, perspective=0.1, jpeg=85),
-    Damage(megapixels=8, rotation=92, perspective=0.35, blur=1.0, noise=6, shadow=0.35, jpeg=45),
-    Damage(megapixels=5, rotation=181, perspective=0.2, blur=0.6, noise=4, shadow=0.2, jpeg=70),
+    Damage(megapixels=3, rotation=3, tilt=8, jpeg=85),
+    Damage(megapixels=8, rotation=92, tilt=25, blur=1.0, noise=6, shadow=0.35, jpeg=45),
+    Damage(megapixels=5, rotation=181, tilt=15, blur=0.6, noise=4, shadow=0.2, jpeg=70),
 ], ids=["plain", "rotated-90-dark-blurred", "upside-down"])
 def test_photo_reads_exactly(demo_workspace: Path, runner, tmp_path: Path, damage: Damage) -> None:
     pdf, job, template = helper_form(demo_workspace)
@@ -89,7 +89,7 @@ def test_blank_and_faint_are_never_yes(demo_workspace: Path, runner, tmp_path: P
         for index, (which, kind) in source.items():
             draw_mark(page, rows[index].yes if which == "yes" else rows[index].no, kind, 200, 0.5, 40, rng)
     photo = tmp_path / "faint.jpg"
-    photo.write_bytes(photograph(page, Damage(megapixels=4, rotation=-4, perspective=0.15, noise=3, jpeg=75), rng))
+    photo.write_bytes(photograph(page, Damage(megapixels=4, rotation=-4, tilt=10, noise=3, jpeg=75), rng))
     code, data = ingest(runner, demo_workspace, photo)
     entry = data["files"][0]
     assert code == 0 and entry["status"] == "accepted"
