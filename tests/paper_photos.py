@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -131,3 +132,63 @@ def random_damage(rng: np.random.Generator) -> Damage:
                   tilt=float(rng.uniform(0, 30)), blur=float(rng.uniform(0, 1.5)),
                   noise=float(rng.uniform(0, 8)), shadow=float(rng.uniform(0, 0.45)),
                   jpeg=int(rng.integers(40, 91)), fill=float(rng.uniform(0.75, 0.95)))
+
+
+HAND_FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+              "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+
+
+def hand_font(size_px: int, rng: np.random.Generator) -> object | None:
+    """A CJK font of the machine at `size_px`, a different face each time; None when the machine has none."""
+    from PIL import ImageFont
+
+    faces = [path for path in HAND_FONTS if Path(path).is_file()]
+    if not faces:
+        return None
+    path = faces[int(rng.integers(len(faces)))]
+    return ImageFont.truetype(path, size_px, index=2 if path.endswith(".ttc") and "Noto" in path else 0)
+
+
+def draw_digits(page: np.ndarray, text: str, centre_x: float, baseline: float, dpi: int, level: int,
+                rng: np.random.Generator) -> None:
+    """Write digits by 'hand' on the page, in place: each one its own size, slant, tilt and place (mm)."""
+    from PIL import Image, ImageDraw
+
+    px = dpi / 25.4
+    height_mm = float(rng.uniform(3.6, 5.6))
+    font = hand_font(max(8, round(height_mm * 1.35 * px)), rng)
+    if font is None:
+        raise RuntimeError("no CJK font on this machine to write dates with (apt-get install fonts-noto-cjk)")
+    advance = height_mm * float(rng.uniform(0.55, 0.75))
+    x = centre_x - advance * len(text) / 2
+    for ch in text:
+        side = round(height_mm * 2.2 * px)
+        glyph = Image.new("L", (side, side), 0)
+        ImageDraw.Draw(glyph).text((side / 2, side / 2), ch, fill=255, font=font, anchor="mm")
+        shear = float(rng.uniform(-0.25, 0.1))
+        glyph = glyph.transform(glyph.size, Image.AFFINE, (1, shear, -shear * side / 2, 0, 1, 0), Image.BILINEAR)
+        glyph = glyph.rotate(float(rng.uniform(-12, 12)), Image.BILINEAR)
+        ink = np.asarray(glyph, dtype=np.float32) / 255
+        cx = (x + advance / 2 + rng.uniform(-0.4, 0.4)) * px
+        cy = (baseline - height_mm / 2 - 0.6 + rng.uniform(-0.6, 0.5)) * px
+        x0, y0 = round(cx - side / 2), round(cy - side / 2)
+        h, w = page.shape
+        sx0, sy0, sx1, sy1 = max(x0, 0), max(y0, 0), min(x0 + side, w), min(y0 + side, h)
+        if sx1 <= sx0 or sy1 <= sy0:
+            continue
+        part = ink[sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0]
+        region = page[sy0:sy1, sx0:sx1].astype(np.float32)
+        page[sy0:sy1, sx0:sx1] = np.minimum(region, 255 - part * (255 - level)).astype(np.uint8)
+        x += advance * float(rng.uniform(0.9, 1.1))
+
+
+def draw_date(page: np.ndarray, cell: Rect, month: int, day: int, dpi: int, level: int = 30,
+              rng: np.random.Generator | None = None) -> None:
+    """Write a 完成时间 by hand into the blanks of "____月____日" in a date cell of the rendered page, in place."""
+    from fupin_cli.forms.pdf import date_blanks
+
+    rng = rng or np.random.default_rng(0)
+    month_blank, day_blank = date_blanks(cell)
+    baseline = month_blank.y + month_blank.h
+    draw_digits(page, str(month), month_blank.x + month_blank.w / 2, baseline, dpi, level, rng)
+    draw_digits(page, str(day), day_blank.x + day_blank.w / 2, baseline, dpi, level, rng)

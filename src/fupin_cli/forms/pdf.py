@@ -311,11 +311,49 @@ def _cell_text(p: object, template: Template, field_: str, task: object, row: Ro
             p.text(x + 1, top + i * LINE_MM, line)  # type: ignore[attr-defined]
         return
     elif field_ == "done_on":
-        text = DATE_BLANK
+        # each piece where the layout puts it (date_blanks), not where the font's own widths would carry it
+        for piece, (left, _width) in zip(_date_pieces(), _date_piece_spans(x, w), strict=True):
+            p.text(left, row.y + row.h / 2 + 1.3, piece)  # type: ignore[attr-defined]
+        return
     else:
         return
     width = sum(char_em(ch) for ch in text) * FONT_PT * 0.3528
     p.text(x + (w - width) / 2, row.y + row.h / 2 + 1.3, text)  # type: ignore[attr-defined]
+
+
+def _date_pieces() -> list[str]:
+    """"____月____日" cut where a run of blanks meets a character: ["____", "月", "____", "日"]."""
+    pieces: list[str] = []
+    for ch in DATE_BLANK:
+        if pieces and (ch == "_") == (pieces[-1][-1] == "_"):
+            pieces[-1] += ch
+        else:
+            pieces.append(ch)
+    return pieces
+
+
+def _date_piece_spans(x: float, w: float) -> list[tuple[float, float]]:
+    """(left, width) in mm of each piece of the date blank in a cell at x of width w, centred by estimated widths."""
+    em = FONT_PT * 0.3528
+    widths = [sum(char_em(ch) for ch in piece) * em for piece in _date_pieces()]
+    left = x + (w - sum(widths)) / 2
+    spans = []
+    for width in widths:
+        spans.append((left, width))
+        left += width
+    return spans
+
+
+def date_blanks(cell: Rect) -> tuple[Rect, Rect]:
+    """Where the month and the day are written in a 完成时间 cell: above the two blanks of "____月____日" (mm).
+
+    Each area spans its blank and reaches 6.5 mm above the baseline (1.3 mm below the cell's middle), ending on it.
+    """
+    baseline = cell.y + cell.h / 2 + 1.3
+    blanks = [span for piece, span in zip(_date_pieces(), _date_piece_spans(cell.x, cell.w), strict=True)
+              if piece.startswith("_")]
+    (month_x, month_w), (day_x, day_w) = blanks
+    return Rect(month_x, baseline - 6.5, month_w, 6.5), Rect(day_x, baseline - 6.5, day_w, 6.5)
 
 
 def form_pdf(template: Template, identity: FormIdentity, unit_name: str, head: str = "",

@@ -16,6 +16,7 @@ several is refused naming the missing pages (`paper-page-missing`), never stored
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from dataclasses import dataclass, field, replace
@@ -34,6 +35,7 @@ from fupin_cli.forms.pdf import (
     page_layouts,
     parse_qr_payload,
 )
+from fupin_cli.intake.paper_date import DateRead, read_dates
 from fupin_cli.intake.readers import RawSheet, UnreadableFile, photo_kind
 from fupin_cli.model.problems import Problem, make_problem
 from fupin_cli.model.roster import Roster
@@ -81,6 +83,7 @@ class TaskRead:
     page: int
     yes: BoxRead
     no: BoxRead
+    date: DateRead | None = None  # the written 完成时间 of a task ticked 是 (None: not written, or not read)
 
     @property
     def answer(self) -> str:
@@ -423,8 +426,10 @@ def measure_box(page: object, box: Rect) -> tuple[BoxRead, tuple[int, int, int, 
     return BoxRead(fill, faint, ring, state, contrast), (gx, gy, side + 2 * pad, side + 2 * pad)
 
 
-def read_boxes(page: object, template: Template, layout: PageLayout) -> tuple[list[TaskRead], dict[str, bytes]]:
-    """Every task row of one straightened page: its two boxes measured, and their crops as PNG."""
+def read_boxes(page: object, template: Template, layout: PageLayout,
+               year: int | None = None) -> tuple[list[TaskRead], dict[str, bytes]]:
+    """Every task row of one straightened page: its two boxes measured, their crops as PNG, and (given the
+    campaign's `year`) the 完成时间 written beside a 是 read by OCR."""
     import cv2
 
     tasks, crops = [], {}
@@ -440,6 +445,11 @@ def read_boxes(page: object, template: Template, layout: PageLayout) -> tuple[li
             crop = page[_px(d.y):_px(d.y + d.h), _px(d.x):_px(d.x + d.w)]
             crops[f"task-{task.number:02d}-date.png"] = cv2.imencode(".png", crop)[1].tobytes()
         tasks.append(TaskRead(task.id, task.number, layout.number, reads[0], reads[1]))
+    if year is not None:
+        cells = {i: row.date for i, (row, t) in enumerate(zip(layout.rows, tasks, strict=True))
+                 if row.date is not None and t.answer == "是"}
+        for i, date in read_dates(page, cells, year, SCALE).items():
+            tasks[i] = replace(tasks[i], date=date)
     return tasks, crops
 
 
@@ -473,7 +483,7 @@ def read_paper(data: bytes, templates: dict[str, Template], kind: str = "一张�
                                  value=identity.template_version, current=template.version)
         if read is None:
             read = PaperRead(identity, chash, pages, [])
-        tasks, crops = read_boxes(page, template, layouts[number - 1])
+        tasks, crops = read_boxes(page, template, layouts[number - 1], identity.year)
         seen[number] = tasks
         images[f"page-{number}.jpg"] = cv2.imencode(".jpg", page, [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes()
         images.update(crops)
@@ -495,25 +505,40 @@ def paper_sheet(read: PaperRead, template: Template, roster: Roster) -> RawSheet
     rows: list[list[object]] = [list(r) for r in form_rows(template, read.identity, unit.name if unit else "",
                                                            unit.head if unit else "")]
     fields = [c.field for c in template.columns]
-    answers = {t.task_id: t.answer for t in read.tasks}
+    answers = {t.task_id: t for t in read.tasks}
     first = next(i for i, r in enumerate(rows) if r == [c.label for c in template.columns]) + 1
     for offset, task in enumerate(template.tasks):
         row = rows[first + offset]
+        read_task = answers.get(task.id)
+        answer = read_task.answer if read_task else ""
         if "done" in fields:
-            answer = answers.get(task.id, "")
             row[fields.index("done")] = answer if answer in ("是", "否") else ""
+        day = ocr_day(read_task) if read_task else None
+        if "done_on" in fields and answer == "是" and day is not None:
+            row[fields.index("done_on")] = f"{day.month}月{day.day}日"
     return RawSheet("纸质表", rows)
 
 
+def ocr_day(task: TaskRead) -> dt.date | None:
+    """The 完成时间 OCR read for a task, when it read one it is sure of."""
+    return task.date.day if task.date is not None else None
+
+
 def paper_findings(read: PaperRead, return_id: str, source: str) -> list[Problem]:
-    """A paper-unsure warning per task left unknown, and one for the handwritten dates kept as images."""
+    """A paper-unsure warning per task left unknown, one per date OCR read (to confirm), and one for the
+    handwritten dates kept only as images."""
     found = []
     for task in read.tasks:
         if task.answer == "?":
             found.append(make_problem("paper-unsure", file=source, sheet="纸质表", row=task.number, column="是否完成",
                                       number=task.number, box=task.unsure_box(), yes=f"{task.yes.ink:.0%}",
                                       no=f"{task.no.ink:.0%}", return_id=return_id))
-    ticked = [str(t.number) for t in read.tasks if t.answer == "是"]
+        elif task.answer == "是" and (day := ocr_day(task)) is not None:
+            found.append(make_problem("paper-date-ocr", file=source, sheet="纸质表", row=task.number,
+                                      column="完成时间", number=task.number, date=f"{day.month}月{day.day}日",
+                                      text=task.date.text, mmdd=f"{day:%m-%d}",  # type: ignore[union-attr]
+                                      return_id=return_id))
+    ticked = [str(t.number) for t in read.tasks if t.answer == "是" and ocr_day(t) is None]
     if ticked:
         found.append(make_problem("paper-dates-unread", file=source, sheet="纸质表", column="完成时间",
                                   tasks="、".join(ticked), return_id=return_id))
@@ -540,7 +565,8 @@ def paper_attachments(read: PaperRead) -> dict[str, bytes]:
                      "unit_id": read.identity.unit_id, "year": read.identity.year, "round": read.identity.round,
                      "campaign_hash": read.campaign_hash, "pages": read.pages},
         "tasks": [{"task_id": t.task_id, "number": t.number, "page": t.page, "read": t.answer,
-                   "yes": t.yes.to_dict(), "no": t.no.to_dict()} for t in read.tasks],
+                   "yes": t.yes.to_dict(), "no": t.no.to_dict(),
+                   "date": t.date.to_dict() if t.date is not None else None} for t in read.tasks],
     }
     files = dict(read.images)
     files["read.json"] = (json.dumps(measures, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -107,6 +107,10 @@ KINDS_TABLE: tuple[Kind, ...] = (
     Kind("paper-dates-unread", "warning",
          "纸质表第 {tasks} 项已勾“是”，手写的完成时间未自动识别，已保存截图；需人工确认：fupin returns show {return_id}，"
          "再用 fupin returns confirm {return_id} --task N --done 是 --date MM-DD 补记"),
+    Kind("paper-date-ocr", "warning",
+         "纸质表第 {number} 项手写的完成时间自动识别为 {date}（识别结果“{text}”），可能认错，需人工确认：请看原照片或 "
+         "fupin returns show {return_id} 中的截图，无误请运行 fupin returns confirm {return_id} --task {number} --done 是 "
+         "--date {mmdd}，有误请把 --date 改成照片上的日期"),
     # recognising the form
     Kind("unknown-template", "error", "认不出是哪一张工作任务清单（标题、列名或任务文字都对不上）；请用 fupin 生成的表填报"),
     Kind("unknown-unit", "error", "花名册中找不到“{value}”（{template}）；请核对姓名/单位，或用 --unit 指定编号"),
