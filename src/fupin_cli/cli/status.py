@@ -26,9 +26,9 @@ class Format(str, Enum):
     csv = "csv"
 
 
-def load(ctx: typer.Context, as_of: str | None, town: str | None = None) -> Loaded:
+def load(ctx: typer.Context, as_of: str | None, town: str | None = None, counts_only: bool = False) -> Loaded:
     """The workspace of the command line, loaded for a status-like command."""
-    return load_workspace(options(ctx).open(), as_of, town)
+    return load_workspace(options(ctx).open(), as_of, town, counts_only)
 
 
 def load_district(ctx: typer.Context, as_of: str | None, town: str | None) -> tuple[Loaded, DistrictStatus]:
@@ -47,10 +47,11 @@ def status_command(
     from fupin_cli.render import csvout
     from fupin_cli.render.status import district_table, town_view
 
-    data = load(ctx, as_of, town)
+    # The district's table and CSV show counts and completion per town only: no problem is worked out for them.
+    data = load(ctx, as_of, town, counts_only=town is None and fmt is not Format.json)
     result = compute_status(data.roster, data.templates, data.campaign, data.returns, data.as_of,
                             None if data.town is None else data.town.unit_id, refused=data.refused,
-                            reviews=data.reviews)
+                            reviews=data.reviews, problems=not data.counts_only)
     if fmt is Format.json:
         if isinstance(result, DistrictStatus):  # per town: its last bundle and how many returns came through it
             from fupin_cli.store.relay_log import with_relays

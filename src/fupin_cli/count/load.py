@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from fupin_cli.count.query import current_stream
-from fupin_cli.count.status import DistrictStatus, district_status, town_units, town_villages
+from fupin_cli.count.status import DistrictStatus, district_status, town_units, town_villages, whole_returns
 from fupin_cli.intake.normalize import normalize_date
 from fupin_cli.model.deadlines import end_of_day
 from fupin_cli.model.problems import FupinError
@@ -33,6 +33,7 @@ class Loaded:
     refused: tuple[Refusal, ...] = ()  # files refused at ingest that named their unit and round
     reviews: dict[str, Review] = field(default_factory=dict)  # return id → its review (accepted or sent back)
     unreadable: list[str] = field(default_factory=list)  # records the stream could not read, once it has run
+    counts_only: bool = False  # the stream brings counted returns (keys and tasks done), not whole records
 
     @property
     def campaign(self) -> Campaign:
@@ -55,8 +56,12 @@ def parse_as_of(text: str | None, campaign: Campaign) -> dt.date:
     return day
 
 
-def load(workspace: Workspace, as_of: str | None, town: str | None = None) -> Loaded:
-    """Open the workspace and read roster and templates; stream the stored returns (of one town's units)."""
+def load(workspace: Workspace, as_of: str | None, town: str | None = None, counts_only: bool = False) -> Loaded:
+    """Open the workspace and read roster and templates; stream the stored returns (of one town's units).
+
+    `counts_only`: for counts and completion alone (a district table), most returns come without their answers
+    beyond the tasks done, so the status must be computed with `problems=False`.
+    """
     roster = load_roster(workspace.root)
     found = require_town(roster, town) if town is not None else None
     unit_ids = ({u.unit_id for u in (*town_units(roster, found), *town_villages(roster, found))}
@@ -64,11 +69,13 @@ def load(workspace: Workspace, as_of: str | None, town: str | None = None) -> Lo
     unreadable: list[str] = []
     day = parse_as_of(as_of, workspace.campaign)
     reviewed = reviews(workspace.root)
+    templates = workspace.templates()
     # Only the returns that count as of the day, picked from the store's index (count/query.py).
-    returns = current_stream(workspace.root, unit_ids, end_of_day(day, workspace.campaign), unreadable, reviewed)
-    return Loaded(workspace, roster, workspace.templates(), returns,
+    returns = current_stream(workspace.root, unit_ids, end_of_day(day, workspace.campaign), unreadable, reviewed,
+                             whole_returns(templates) if counts_only else None)
+    return Loaded(workspace, roster, templates, returns,
                   day, found, tuple(load_refusals(workspace.root, unit_ids)),
-                  unreadable=unreadable, reviews=reviewed)
+                  unreadable=unreadable, reviews=reviewed, counts_only=counts_only)
 
 
 def load_district(workspace: Workspace, as_of: str | None, town: str | None) -> tuple[Loaded, DistrictStatus]:

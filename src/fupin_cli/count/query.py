@@ -10,10 +10,10 @@ other return is left unparsed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from fupin_cli.model.record import Return
+from fupin_cli.model.record import Answer, Return
 from fupin_cli.store.events import received_overrides, retimed
 from fupin_cli.store.index_db import Index, Row
 from fupin_cli.store.review_log import confirmations, confirmed
@@ -33,6 +33,20 @@ def _stub(row: Row, received: dt.datetime) -> Return:
                   sha256="", source_name="", stored_name="", size=0, answers=(), ingested_at=row.ingested_at)
 
 
+def _counted(row: Row, received: dt.datetime, done: list[str], answers: dict[str, Answer]) -> Return:
+    """A return's keys, received time and the tasks it answers 是: all a count of rounds and completion reads.
+
+    `answers` holds one (immutable) 是 answer per task id, shared by every counted return.
+    """
+    for task_id in done:
+        if task_id not in answers:
+            answers[task_id] = Answer(task_id, True, None)
+    return Return(return_id=row.return_id, role="", unit_id=row.unit_id, name="", town="", village="",
+                  template_id=row.template_id, template_version="", round=row.round, received_at=received,
+                  sha256="", source_name="", stored_name="", size=0,
+                  answers=tuple(map(answers.__getitem__, done)), ingested_at=row.ingested_at)
+
+
 def _sent_back(rows: Iterator[Row], overrides: dict, rejected: dict[str, dt.datetime],
                cutoff: dt.datetime) -> dict[tuple[str, str, int], dt.datetime]:
     """(checklist, unit, round) → received time of its latest return sent back by the cutoff."""
@@ -48,11 +62,14 @@ def _sent_back(rows: Iterator[Row], overrides: dict, rejected: dict[str, dt.date
 
 
 def current_stream(root: Path, unit_ids: set[str] | None, cutoff: dt.datetime,
-                   unreadable: list[str] | None = None, reviews: dict | None = None) -> Iterator[Return]:
+                   unreadable: list[str] | None = None, reviews: dict | None = None,
+                   whole: Callable[[str], bool] | None = None) -> Iterator[Return]:
     """The latest return (whole) and the earliest (a stub) of each checklist, unit and round by `cutoff`.
 
     With `reviews`, "earliest" counts from after the latest return sent back (a resubmission is judged by
     its own received time); the sent-back return itself may still be the latest (the round is `returned`).
+    With `whole` (template id → read whole?), the latest returns of the other checklists come as their keys
+    and the tasks they answer 是 only (from the index's `done` column): enough for counts, not for problems.
     """
     index = Index(root, unreadable, unit_ids)
     try:
@@ -79,7 +96,14 @@ def current_stream(root: Path, unit_ids: set[str] | None, cutoff: dt.datetime,
             if row.return_id != latest[key][1].return_id and received > barrier.get(key, _FAR):
                 yield _stub(row, received)
         confirms = confirmations(root)
-        for record in index.records(row.return_id for _order_, row in latest.values()):
+        picked = [row for _order_, row in latest.values()]
+        light = {row.return_id: row for row in picked
+                 if whole is not None and not whole(row.template_id) and row.return_id not in confirms}
+        for record in index.records(row.return_id for row in picked if row.return_id not in light):
             yield confirmed(retimed(record, overrides), confirms)
+        answers: dict[str, Answer] = {}
+        for return_id, done in index.done(light):
+            row = light[return_id]
+            yield _counted(row, overrides.get(return_id, row.received_at), done, answers)
     finally:
         index.close()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from fupin_cli.model.deadlines import Round, end_of_day, month_day, rounds_for
@@ -541,12 +541,13 @@ def sort_problems(problems: Iterable[Problem], unit_order: dict[str, int]) -> li
 def town_status(roster: Roster, templates: dict[str, Template], campaign: Campaign, returns: Iterable[Return],
                 as_of: dt.date, town: Unit, *, refused: Iterable[Refusal] = (),
                 reviews: Mapping[str, Review] | None = None, _prepared: tuple | None = None,
-                _refused: RefusedRounds | None = None) -> TownStatus:
+                _refused: RefusedRounds | None = None, problems: bool = True) -> TownStatus:
     """The status of one town as of the end of day `as_of` in the campaign's time zone.
 
     `refused` are the files refused at ingest that named their unit and round: a round still without a
     return says a file came for it and why it was refused. `reviews` (return id → its review) send rejected
-    returns back: their rounds are `returned` until a newer return comes.
+    returns back: their rounds are `returned` until a newer return comes. With `problems` False only the
+    counts, completion and coverage are worked out (the returns may then be counted ones, see count/query.py).
     """
     cutoff = end_of_day(as_of, campaign)
     plan, current = _prepared or (role_rounds(templates, campaign), current_returns(returns, cutoff, reviews))
@@ -557,16 +558,18 @@ def town_status(roster: Roster, templates: dict[str, Template], campaign: Campai
             units.append(_mark_refused(unit_status(unit, template, rounds, current, cutoff, reviews), refusals))
     sheets = village_sheets(roster, town, plan, current, cutoff, reviews, refusals)
     units, mismatches = credit_helpers(units, sheets, plan, current, cutoff)
-    problems: list[Problem] = list(mismatches)
-    for us in units:
-        problems.extend(unit_problems(us, cutoff))
-    for sheet in sheets.values():
-        problems.extend(sheet_problems(sheet, cutoff))
+    found: list[Problem] = []
+    if problems:
+        found.extend(mismatches)
+        for us in units:
+            found.extend(unit_problems(us, cutoff))
+        for sheet in sheets.values():
+            found.extend(sheet_problems(sheet, cutoff))
     order = {us.unit.unit_id: i for i, us in enumerate(units)}
     return TownStatus(
         town=town, as_of=as_of, units=tuple(units), tasks=tuple(task_completion(units, plan)),
         villages=tuple(helper_coverage(roster, town, units, plan, cutoff, sheets)),
-        problems=tuple(sort_problems(problems, order)), counts=count_rounds(r for us in units for r in us.rounds),
+        problems=tuple(sort_problems(found, order)), counts=count_rounds(r for us in units for r in us.rounds),
     )
 
 
@@ -736,22 +739,30 @@ def _village_status(r: RoundStatus, reported: int, total: int, cutoff: dt.dateti
 
 def compute_status(roster: Roster, templates: dict[str, Template], campaign: Campaign, returns: Iterable[Return],
                    as_of: dt.date, town: str | None = None, *, refused: Iterable[Refusal] = (),
-                   reviews: Mapping[str, Review] | None = None) -> TownStatus | DistrictStatus:
+                   reviews: Mapping[str, Review] | None = None, problems: bool = True) -> TownStatus | DistrictStatus:
     """`fupin status`: one town's status when `town` is given, else the district's, as of end of day `as_of`."""
     if town is not None:
         return town_status(roster, templates, campaign, returns, as_of, require_town(roster, town), refused=refused,
-                           reviews=reviews)
-    return district_status(roster, templates, campaign, returns, as_of, refused=refused, reviews=reviews)
+                           reviews=reviews, problems=problems)
+    return district_status(roster, templates, campaign, returns, as_of, refused=refused, reviews=reviews,
+                           problems=problems)
+
+
+def whole_returns(templates: dict[str, Template]) -> Callable[[str], bool]:
+    """The checklists whose returns counts-only status still reads whole: a village's presence sheet (its
+    columns credit helpers) and the town's own (its answers are shown beside the completion)."""
+    wanted = {t.id for t in templates.values() if t.from_roster or t.role is Role.town}
+    return wanted.__contains__
 
 
 def district_status(roster: Roster, templates: dict[str, Template], campaign: Campaign, returns: Iterable[Return],
                     as_of: dt.date, towns: Iterable[Unit] | None = None, *, refused: Iterable[Refusal] = (),
-                    reviews: Mapping[str, Review] | None = None) -> DistrictStatus:
-    """Every town's status (or the towns given) and the district totals."""
+                    reviews: Mapping[str, Review] | None = None, problems: bool = True) -> DistrictStatus:
+    """Every town's status (or the towns given) and the district totals (without problems when told)."""
     cutoff = end_of_day(as_of, campaign)
     prepared = (role_rounds(templates, campaign), current_returns(returns, cutoff, reviews))
     refusals = refused_rounds(refused, cutoff)
     done = tuple(town_status(roster, templates, campaign, (), as_of, t, reviews=reviews, _prepared=prepared,
-                             _refused=refusals)
+                             _refused=refusals, problems=problems)
                  for t in (roster.of(Role.town) if towns is None else towns))
     return DistrictStatus(as_of, done, sum((t.counts for t in done), Counts()))

@@ -19,7 +19,14 @@ from fupin_cli.model.roster import Roster
 from fupin_cli.store.archive import FILES, INDEX, RECORDS, is_return_id_of, rebuild_index
 from fupin_cli.store.atomic import write_bytes_atomic
 from fupin_cli.store.events import chain_problems, events_path
-from fupin_cli.store.index_db import db_path, query_index_mismatch
+from fupin_cli.store.index_db import (
+    HINT_FROM,
+    db_path,
+    folder_stamp,
+    query_index_mismatch,
+    store_meta,
+    stored_meta,
+)
 from fupin_cli.store.index_db import rebuild as rebuild_query_index
 from fupin_cli.store.jsonl import read_lines
 from fupin_cli.store.lock import store_lock
@@ -104,15 +111,23 @@ def _restore(folder: Path, path: Path, copy: dict | None) -> Return | None:
     return record
 
 
-def quick_damage(root: Path, unreadable: list[str] | tuple[str, ...] = ()) -> int:
+def quick_damage(root: Path, unreadable: list[str] | tuple[str, ...] = (),
+                 record_ids: set[str] | None = None) -> int:
     """How many stored returns `check_store` would find damaged, from the folder listings alone (no file is read).
 
     `unreadable` are records a reader already failed to read; to them are added the records whose original
     file is not in returns/files/. A record damaged while its index line is whole is only found by doctor.
+    `record_ids` are the record files a reader just listed. When neither folder changed since a look found
+    nothing wrong (their stamps, kept in the query index), they are not listed again.
     """
     folder = root / "returns"
+    stamps = (folder_stamp(folder / RECORDS), folder_stamp(folder / FILES))
+    seen = None if None in stamps else f"{stamps[0]}|{stamps[1]}"
+    if seen is not None and not unreadable and stored_meta(root, "originals") == seen:
+        return 0
     try:
-        ids = {name[:-5] for name in os.listdir(folder / RECORDS) if name.endswith(".json")}
+        ids = record_ids if record_ids is not None else {
+            name[:-5] for name in os.listdir(folder / RECORDS) if name.endswith(".json")}
     except OSError:
         return len(set(unreadable))
     try:
@@ -120,7 +135,10 @@ def quick_damage(root: Path, unreadable: list[str] | tuple[str, ...] = ()) -> in
     except OSError:
         originals = set()
     without_original = {i for i in ids if i.partition("-")[0] not in originals}
-    return len(without_original | set(unreadable))
+    damaged = len(without_original | set(unreadable))
+    if damaged == 0 and seen is not None and len(ids) >= HINT_FROM:
+        store_meta(root, "originals", seen)
+    return damaged
 
 
 def _index_problem(folder: Path, records: dict[str, Return]) -> str:

@@ -16,15 +16,18 @@ import datetime as dt
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from fupin_cli.model.jsoncodec import loads
+from fupin_cli.model.jsoncodec import compact, loads
 from fupin_cli.model.record import Return, record_line
 
 DB = "index.sqlite"
-SCHEMA = 1
+SCHEMA = 2  # 2: the `done` column and the `meta` table
+HINT_FROM = 2000  # records: below this, listing the folder takes a few ms and no stamp is kept
+_RACY_NS = 2_000_000_000  # a folder changed this recently may change again within its clock's granularity
 _CHUNK = 500  # ids per `IN (...)` query (SQLite allows 32,766 variables; smaller keeps statements cheap)
 
 
@@ -38,6 +41,7 @@ class Row:
     round: int
     received_at: dt.datetime
     ingested_at: dt.datetime | None
+    done: str = "[]"  # the tasks answered 是, as the `done` column holds them (JSON list)
 
 
 def db_path(root: Path) -> Path:
@@ -52,10 +56,14 @@ def _connect(path: Path, timeout: float = 5.0) -> sqlite3.Connection:
     if con.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:
         con.execute("BEGIN IMMEDIATE")
         con.execute("DROP TABLE IF EXISTS returns")
+        con.execute("DROP TABLE IF EXISTS meta")
+        # `done`: the ids of the tasks answered 是, as a JSON list — all a count of completion reads of a return.
         con.execute("CREATE TABLE returns (return_id TEXT PRIMARY KEY, unit_id TEXT NOT NULL, "
                     "template_id TEXT NOT NULL, round INTEGER NOT NULL, received_at TEXT NOT NULL, "
-                    "ingested_at TEXT, record TEXT NOT NULL)")
+                    "ingested_at TEXT, record TEXT NOT NULL, done TEXT NOT NULL)")
         con.execute("CREATE INDEX returns_unit ON returns (unit_id)")
+        # `meta`: what a reader last found the folders to be (see folder_stamp), so the next may skip listing them.
+        con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         con.execute(f"PRAGMA user_version={SCHEMA}")
         con.execute("COMMIT")
     return con
@@ -63,7 +71,84 @@ def _connect(path: Path, timeout: float = 5.0) -> sqlite3.Connection:
 
 def _row_values(record: Return, line: str) -> tuple:
     return (record.return_id, record.unit_id, record.template_id, record.round, record.received_at.isoformat(),
-            record.ingested_at.isoformat() if record.ingested_at else None, line)
+            record.ingested_at.isoformat() if record.ingested_at else None, line,
+            compact(done_tasks(record)))
+
+
+def done_tasks(record: Return) -> list[str]:
+    """The ids of the tasks a return answers 是 (its index row's `done`)."""
+    return [a.task_id for a in record.answers if a.done is True]
+
+
+_INSERT = "INSERT OR REPLACE INTO returns VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+
+
+def folder_stamp(folder: Path) -> str | None:
+    """The folder's identity and last change (inode, mtime in ns), or None when missing or changed too recently
+    to trust (a file added within the clock's granularity would leave the stamp as it was)."""
+    try:
+        info = os.stat(folder)
+    except OSError:
+        return None
+    if time.time_ns() - info.st_mtime_ns < _RACY_NS:
+        return None
+    return f"{info.st_dev}:{info.st_ino}:{info.st_mtime_ns}"
+
+
+def read_meta(con: sqlite3.Connection | None, key: str) -> str | None:
+    """A value of the index's meta table, None when absent or unreadable."""
+    if con is None:
+        return None
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    except sqlite3.DatabaseError:
+        return None
+    return row[0] if row else None
+
+
+def write_meta(con: sqlite3.Connection | None, key: str, value: str | None) -> None:
+    """Set a meta value (or drop it, for None) unless another writer holds the index: it is only a hint."""
+    if con is None:
+        return
+    try:
+        con.execute("PRAGMA busy_timeout=0")
+        if value is None:
+            con.execute("DELETE FROM meta WHERE key = ?", (key,))
+        else:
+            con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+    except sqlite3.DatabaseError:
+        pass
+
+
+def stored_meta(root: Path, key: str) -> str | None:
+    """A meta value of the workspace's index, read without waiting or creating anything; None when absent."""
+    path = db_path(root)
+    if not path.is_file():
+        return None
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0)
+    except sqlite3.DatabaseError:
+        return None
+    try:
+        return read_meta(con, key)
+    finally:
+        con.close()
+
+
+def store_meta(root: Path, key: str, value: str) -> None:
+    """Set a meta value of the workspace's index, unless it is missing, busy or not of this version (a hint only)."""
+    path = db_path(root)
+    if not path.is_file():
+        return
+    try:
+        con = sqlite3.connect(path, timeout=0, isolation_level=None)
+    except sqlite3.DatabaseError:
+        return
+    try:
+        if read_meta(con, "records") is not None:  # a table of this version, kept by a reader
+            write_meta(con, key, value)
+    finally:
+        con.close()
 
 
 class IndexWriter:
@@ -82,8 +167,7 @@ class IndexWriter:
             except sqlite3.DatabaseError:
                 self._con = None
                 return  # an unusable index is rebuilt by the next reader; the records are the truth
-        self._con.execute("INSERT OR REPLACE INTO returns VALUES (?, ?, ?, ?, ?, ?, ?)",
-                          _row_values(record, line or record_line(record)))
+        self._con.execute(_INSERT, _row_values(record, line or record_line(record)))
 
     def commit(self) -> None:
         """Make the batch's rows visible (after the records were synced)."""
@@ -132,6 +216,7 @@ class Index:
     def __init__(self, root: Path, unreadable: list[str] | None = None, unit_ids: set[str] | None = None) -> None:
         self.root = root
         self._extra: dict[str, tuple[Return, str]] = {}  # records the index lacked, read from their files
+        self.record_ids: set[str] | None = None  # the record files listed, None when the folder's stamp spared it
         self._con = self._open()
         self.rows = self._reconcile(unreadable, unit_ids)
 
@@ -153,15 +238,25 @@ class Index:
                 return None
 
     def _reconcile(self, unreadable: list[str] | None, unit_ids: set[str] | None) -> dict[str, Row]:
-        """The rows (of `unit_ids`' returns, or all) whose record is on disk, the index repaired where it lags."""
+        """The rows (of `unit_ids`' returns, or all) whose record is on disk, the index repaired where it lags.
+
+        When the records folder is as the last reader left it (same stamp, see folder_stamp) and that reader
+        found index and records alike, the folder is not listed again: no record came or went since.
+        """
+        stamp = folder_stamp(self.root / "returns" / "records")
+        if stamp is not None and read_meta(self._con, "records") == stamp:
+            self.record_ids = None
+            return {rid: Row(rid, unit, tid, rnd, dt.datetime.fromisoformat(received), _when(ingested), done)
+                    for rid, unit, tid, rnd, received, ingested, done in self._select(unit_ids)}
         on_disk = _record_ids(self.root)
+        self.record_ids = on_disk
         in_db: set[str] = set()
         if self._con is not None:
             in_db = {rid for (rid,) in self._con.execute("SELECT return_id FROM returns")}
         rows: dict[str, Row] = {}
-        for rid, unit, tid, rnd, received, ingested in self._select(unit_ids):
+        for rid, unit, tid, rnd, received, ingested, done in self._select(unit_ids):
             if rid in on_disk:
-                rows[rid] = Row(rid, unit, tid, rnd, dt.datetime.fromisoformat(received), _when(ingested))
+                rows[rid] = Row(rid, unit, tid, rnd, dt.datetime.fromisoformat(received), _when(ingested), done)
         for rid in sorted(on_disk - in_db):
             found = _read_record_file(self.root, rid)
             if found is None:
@@ -172,16 +267,21 @@ class Index:
             self._extra[rid] = found
             if unit_ids is None or record.unit_id in unit_ids:
                 rows[rid] = Row(rid, record.unit_id, record.template_id, record.round, record.received_at,
-                                record.ingested_at)
+                                record.ingested_at, compact(done_tasks(record)))
+        whole = len(self._extra) == len(on_disk - in_db)  # every record file read: the index can be made whole
+        if len(on_disk) < HINT_FROM:
+            stamp = None
         if self._extra or in_db - on_disk:
-            self._persist((in_db & on_disk) | self._extra.keys())
+            whole = self._persist((in_db & on_disk) | self._extra.keys(), stamp if whole else None) and whole
+        elif whole and stamp is not None:
+            write_meta(self._con, "records", stamp)
         return rows
 
     def _select(self, unit_ids: set[str] | None) -> Iterator[tuple]:
         """The key columns of every row, or of the rows of these units (through the unit_id index)."""
         if self._con is None:
             return
-        columns = "SELECT return_id, unit_id, template_id, round, received_at, ingested_at FROM returns"
+        columns = "SELECT return_id, unit_id, template_id, round, received_at, ingested_at, done FROM returns"
         if unit_ids is None:
             yield from self._con.execute(columns)
             return
@@ -190,21 +290,25 @@ class Index:
             chunk = units[start:start + _CHUNK]
             yield from self._con.execute(f"{columns} WHERE unit_id IN ({','.join('?' * len(chunk))})", chunk)
 
-    def _persist(self, keep: set[str]) -> None:
-        """Write the repair back, unless an ingest holds the index (it will be repaired by a later read)."""
+    def _persist(self, keep: set[str], stamp: str | None = None) -> bool:
+        """Write the repair back (and the records folder's stamp, when given), unless an ingest holds the index
+        (it will be repaired by a later read); whether it was written."""
         if self._con is None:
-            return
+            return False
         try:
             self._con.execute("PRAGMA busy_timeout=0")
             self._con.execute("BEGIN IMMEDIATE")
             gone = [(rid,) for (rid,) in self._con.execute("SELECT return_id FROM returns") if rid not in keep]
             self._con.executemany("DELETE FROM returns WHERE return_id = ?", gone)
-            self._con.executemany("INSERT OR REPLACE INTO returns VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                  [_row_values(r, line) for r, line in self._extra.values()])
+            self._con.executemany(_INSERT, [_row_values(r, line) for r, line in self._extra.values()])
+            if stamp is not None:
+                self._con.execute("INSERT OR REPLACE INTO meta VALUES ('records', ?)", (stamp,))
             self._con.execute("COMMIT")
+            return True
         except sqlite3.DatabaseError:
             with contextlib.suppress(sqlite3.DatabaseError):
                 self._con.execute("ROLLBACK")
+            return False
 
     def records(self, return_ids: Iterable[str]) -> Iterator[Return]:
         """The full records of these returns (ids not in `rows` are skipped)."""
@@ -234,6 +338,23 @@ class Index:
                     if found is not None:
                         yield found[0]
 
+    def done(self, return_ids: Iterable[str]) -> Iterator[tuple[str, list[str]]]:
+        """(id, the tasks answered 是) of these returns, from their rows' `done` (ids not in `rows` skipped)."""
+        for rid in return_ids:
+            row = self.rows.get(rid)
+            if row is None:
+                continue
+            try:
+                tasks = loads(row.done)
+            except (json.JSONDecodeError, TypeError, ValueError):
+                tasks = None
+            if isinstance(tasks, list) and all(isinstance(t, str) for t in tasks):
+                yield rid, tasks
+                continue
+            found = _read_record_file(self.root, rid)  # a damaged row: its record file is the truth
+            if found is not None:
+                yield rid, done_tasks(found[0])
+
     def close(self) -> None:
         """Close the database."""
         if self._con is not None:
@@ -260,6 +381,7 @@ def rebuild(root: Path, records: Iterable[Return] | None = None) -> int:
     try:
         con.execute("BEGIN IMMEDIATE")
         con.execute("DELETE FROM returns")
+        con.execute("DELETE FROM meta")
         count = 0
         if records is None:
             found = (_read_record_file(root, rid) for rid in sorted(_record_ids(root)))
@@ -267,7 +389,7 @@ def rebuild(root: Path, records: Iterable[Return] | None = None) -> int:
             found = ((r, record_line(r)) for r in records)
         for pair in found:
             if pair is not None:
-                con.execute("INSERT OR REPLACE INTO returns VALUES (?, ?, ?, ?, ?, ?, ?)", _row_values(*pair))
+                con.execute(_INSERT, _row_values(*pair))
                 count += 1
         con.execute("COMMIT")
     finally:
