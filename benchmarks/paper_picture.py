@@ -16,7 +16,7 @@ from paper import forms  # noqa: E402
 
 from fupin_cli.forms.pdf import page_layouts  # noqa: E402
 from fupin_cli.intake.paper import SCALE, decode_pages, locate_page, read_boxes  # noqa: E402
-from paper_photos import Damage, draw_mark, photograph, render_pages  # noqa: E402
+from paper_photos import Damage, draw_date, draw_mark, photograph, render_pages  # noqa: E402
 
 
 def main() -> None:
@@ -29,11 +29,13 @@ def main() -> None:
         if item:
             which, kind = item.split(":")
             draw_mark(page, row.yes if which == "yes" else row.no, kind, 200, 0.7, 35, rng)
+            if which == "yes" and row.date is not None:
+                draw_date(page, row.date, 11, 3 + row.task_index, 200, 35, rng)
     photo = photograph(page, Damage(megapixels=5, rotation=-12, tilt=20, blur=0.8, noise=5, shadow=0.35,
                                     jpeg=70), rng)
     gray = decode_pages(photo)[0]
     straight, _text = locate_page(gray)
-    tasks, _ = read_boxes(straight, template, layout)
+    tasks, _ = read_boxes(straight, template, layout, 2020)
     shown = cv2.cvtColor(straight, cv2.COLOR_GRAY2BGR)
     colours = {"mark": (40, 160, 40), "faint": (0, 140, 255), "blank": (160, 160, 160)}
     for row, task in zip(layout.rows, tasks, strict=True):
@@ -46,6 +48,11 @@ def main() -> None:
         label = {"是": "YES", "否": "NO", "": "blank", "?": "CHECK"}[task.answer]
         cv2.putText(shown, label, (int(row.no.x * SCALE) + 60, int((row.no.y + row.no.h) * SCALE) + 22),
                     cv2.FONT_HERSHEY_SIMPLEX, 0.8, (200, 40, 40), 2)
+        if task.date is not None and row.date is not None:
+            day = task.date.day
+            cv2.putText(shown, f"OCR {day:%m-%d}" if day else "date: CHECK",
+                        (int(row.date.x * SCALE) + 6, int((row.date.y + row.date.h) * SCALE) - 10),
+                        cv2.FONT_HERSHEY_SIMPLEX, 0.6, (200, 40, 40) if day else (0, 140, 255), 2)
     left = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
     height = 1100
     left = cv2.resize(left, (int(left.shape[1] * height / left.shape[0]), height), interpolation=cv2.INTER_AREA)
