@@ -404,23 +404,26 @@ def unit_status(unit: Unit, template: Template, rounds: list[Round],
     """One unit's rounds as of the cutoff: on time, late, missing, pending, or returned (sent back)."""
     statuses = []
     returned = []
+    first_of = getattr(current, "first", None) or {}
+    tid, uid = template.id, unit.unit_id
     for rnd in rounds:
-        key = (template.id, unit.unit_id, rnd.number)
+        key = (tid, uid, rnd.number)
         ret = current.get(key)
-        review = review_as_of(reviews, ret.return_id, cutoff) if ret is not None else None
+        if ret is None:
+            status = Status.missing if rnd.deadline < cutoff else Status.pending
+            statuses.append(RoundStatus(rnd.number, rnd.day, rnd.deadline, status))
+            continue
+        review = review_as_of(reviews, ret.return_id, cutoff) if reviews else None
         if review is not None and review.state == REJECTED:
             statuses.append(RoundStatus(rnd.number, rnd.day, rnd.deadline, Status.returned, ret.received_at,
                                         ret.return_id, review=REJECTED, reason=review.reason))
-        elif ret is not None:
-            first = getattr(current, "first", {}).get(key, ret.received_at)
-            status = Status.on_time if first <= rnd.deadline else Status.late
-            statuses.append(RoundStatus(rnd.number, rnd.day, rnd.deadline, status, first, ret.return_id,
-                                        review=review.state if review else None,
-                                        reason=review.reason if review else ""))
-            returned.append(ret)
-        else:
-            status = Status.missing if rnd.deadline < cutoff else Status.pending
-            statuses.append(RoundStatus(rnd.number, rnd.day, rnd.deadline, status))
+            continue
+        first = first_of.get(key, ret.received_at)
+        status = Status.on_time if first <= rnd.deadline else Status.late
+        statuses.append(RoundStatus(rnd.number, rnd.day, rnd.deadline, status, first, ret.return_id,
+                                    review=review.state if review else None,
+                                    reason=review.reason if review else ""))
+        returned.append(ret)
     latest = None
     for ret in returned:
         if latest is None or _newer(ret, latest):
