@@ -18,8 +18,9 @@ from fupin_cli.count.load import load
 from fupin_cli.count.status import DistrictStatus, district_status
 from fupin_cli.model.workspace import load_workspace
 from fupin_cli.store import doctor, index_db
+from fupin_cli.store.archive import load_returns
 from fupin_cli.store.doctor import quick_damage
-from fupin_cli.store.events import append_event
+from fupin_cli.store.events import append_event, apply_overrides, received_overrides
 from fupin_cli.store.index_db import Index, db_path, stored_meta
 from fupin_cli.store.retime import retime_return
 from fupin_cli.store.review import reject_return
@@ -163,3 +164,19 @@ def test_counts_only_without_an_index_reads_the_record_files(demo_with_returns: 
     db_path(root).unlink()
     shutil.rmtree(root / "returns" / ".cache", ignore_errors=True)
     assert _counted_view(_status(root, "2020-11-10", True)) == whole
+
+
+@pytest.mark.parametrize("day", ("2020-11-06", "2020-11-10", "2020-11-30"))
+def test_status_from_the_index_facts_is_the_status_of_the_records(demo_with_returns: Path, day: str) -> None:
+    """Every problem, count and answer of the status read from the index's facts is what the record files say."""
+    root = demo_with_returns
+    at = dt.datetime(2020, 11, 8, 9, 0, tzinfo=TZ)
+    reject_return(root, _returns_of(root, "cadre")[0], "第 2 项没有写完成时间", "王会计", at)
+    data = load(load_workspace(root), day)
+    from_index = district_status(data.roster, data.templates, data.campaign, data.returns, data.as_of,
+                                 refused=data.refused, reviews=data.reviews)
+    records = apply_overrides(load_returns(root), received_overrides(root))
+    from_files = district_status(data.roster, data.templates, data.campaign, records, data.as_of,
+                                 refused=data.refused, reviews=data.reviews)
+    assert from_index.to_dict() == from_files.to_dict()
+    assert from_index.problems and any(p.code not in ("round-missing", "task-open") for p in from_index.problems)

@@ -40,7 +40,8 @@ def check_command(
     else:
         from fupin_cli.render.check import check_lines, check_summary
 
-        for line in check_lines(report):
-            typer.echo(line)
+        lines = check_lines(report)
+        if lines:  # one write: a prefecture's check prints tens of thousands of lines
+            typer.echo("\n".join(lines))
         err.print(check_summary(report), markup=False)
     raise typer.Exit(report.exit_code)

@@ -2,9 +2,9 @@
 
 `current_returns` (count/status.py) keeps, for each (checklist, unit, round), the latest return received by
 the cutoff and the time the round was first reported. `current_stream` yields just what gives it the same
-answer: per key the latest return, whole (corrections of received time and confirmed paper answers applied),
-and — when another return of that key came earlier — the earliest one as a stub without answers. Every
-other return is left unparsed.
+answer: per key the latest return as counting reads it (keys, answers, findings, from the index's `facts`;
+corrections of received time and confirmed paper answers applied), and — when another return of that key
+came earlier — the earliest one as a stub without answers. Every other return is left unparsed.
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def current_stream(root: Path, unit_ids: set[str] | None, cutoff: dt.datetime,
         picked = [row for _order_, row in latest.values()]
         light = {row.return_id: row for row in picked
                  if whole is not None and not whole(row.template_id) and row.return_id not in confirms}
-        for record in index.records(row.return_id for row in picked if row.return_id not in light):
+        for record in index.counted(row.return_id for row in picked if row.return_id not in light):
             yield confirmed(retimed(record, overrides), confirms)
         answers: dict[str, Answer] = {}
         for return_id, done in index.done(light):

@@ -166,6 +166,27 @@ class Return:
         )
 
 
+def counted_facts(record: Return) -> list:
+    """What counting reads of a return beyond its keys, as compact lists (the index's `facts`, see from_facts):
+    its file's name, per answer task id, 是否, 完成时间, raw 是否 and row, per finding its fields."""
+    return [record.source_name,
+            [[a.task_id, a.done, a.done_on.isoformat() if a.done_on else None, a.raw_done, a.row]
+             for a in record.answers],
+            [[f.code, f.severity, f.message, f.sheet, f.row, f.column, f.value] for f in record.findings]]
+
+
+def from_facts(return_id: str, unit_id: str, template_id: str, round_number: int, received_at: dt.datetime,
+               ingested_at: dt.datetime | None, facts: list) -> Return:
+    """A return as counting reads it: its keys and `counted_facts`; the rest (header, notes, hashes) left empty."""
+    source, answers, findings = facts
+    return Return(
+        return_id, "", unit_id, "", "", "", _share(template_id), "", round_number, received_at, "", source, "", 0,
+        tuple([Answer(_intern(a[0]), a[1], _day(a[2]), _intern(a[3]), "", "", a[4]) for a in answers]),
+        tuple([Problem(_share(f[0]), _share(f[1]), f[2], source, _share(f[3]), f[4], _share(f[5]), _share(f[6]))
+               for f in findings]),
+        {}, "identity", ingested_at)
+
+
 def record_line(record: Return) -> str:
     """The record as stored (its file and its index row alike): compact JSON, `superseded` left out (it is
     derived when reading)."""
