@@ -201,6 +201,21 @@ def test_handwritten_dates_read_by_ocr_are_kept_to_confirm(demo_workspace: Path,
             assert read["tasks"][index]["date"]["read_by"] == "ocr"
     assert to_confirm, "OCR read none of three clearly written dates"
     assert read["tasks"][1]["date"] is None  # nothing written: not read at all
+    # the clerk confirms one date OCR read: its finding is settled, the others still wait
+    def waiting() -> set[str]:
+        shown = runner.invoke(app, ["--workspace", str(demo_workspace), "status", "--town", "城关镇",
+                                    "--as-of", "2020-11-30", "--format", "json"])
+        return {p["row"] for p in json.loads(shown.stdout)["problems"]
+                if p["code"] == "paper-date-ocr" and p["unit_id"] == record["unit_id"]}
+
+    assert waiting() == to_confirm
+    number = min(to_confirm)
+    month, day = written[number - 1]
+    done = runner.invoke(app, ["--workspace", str(demo_workspace), "returns", "confirm", entry["return_id"][:8],
+                               "--task", str(number), "--done", "是", "--date", f"{month:02d}-{day:02d}",
+                               "--by", "王会计"])
+    assert done.exit_code == 0, done.output
+    assert waiting() == to_confirm - {number}
 
 
 def test_dates_without_ocr_are_left_for_a_person(demo_workspace: Path, runner, tmp_path: Path,

@@ -16,7 +16,7 @@ from fupin_cli.model.record import Return
 from fupin_cli.store.events import read_events
 
 CONFIRM = "confirm"
-CLEARED = frozenset({"paper-unsure", "done-without-date"})
+CLEARED = frozenset({"paper-unsure", "done-without-date", "paper-date-ocr"})  # what a confirmation settles
 
 
 def confirmations(root: Path) -> dict[str, dict[str, dict]]:
