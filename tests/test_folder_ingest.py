@@ -222,3 +222,20 @@ def test_files_of_other_kinds_are_named_by_name_and_bytes() -> None:
         "file-document", {"format": "演示文稿（.pptx）"})
     assert not_readable(".dat", b"\x00\x01").context == {"suffix": ".dat"}
     assert not_readable(".xlsx", b"\xff\xd8\xff\xdb").code == "file-photo"
+
+
+def test_walking_a_folder_skips_hidden_folders_the_workspace_and_symlinked_folders(tmp_path):
+    """A workspace ingesting its own folder takes the inbox only: never returns/, roster/, .git/ nor a link out."""
+    ws = tmp_path / "ws"
+    for folder in ("inbox/镇", "inbox/.git", "returns/files", "roster", "elsewhere"):
+        (ws / folder).mkdir(parents=True)
+    for name in ("inbox/a.csv", "inbox/镇/b.xlsx", "inbox/.git/c.csv", "returns/files/d.csv", "roster/e.csv",
+                 "elsewhere/f.csv", "top.csv"):
+        (ws / name).write_text("x", encoding="utf-8")
+    (ws / "inbox" / "link").symlink_to(ws / "elsewhere", target_is_directory=True)
+    (ws / "inbox" / "g.csv").symlink_to(ws / "returns" / "files" / "d.csv")  # a link into the store
+    taken, skipped = collect_files([ws], ws)
+    assert [p.relative_to(ws).as_posix() for p in taken] == ["elsewhere/f.csv", "inbox/a.csv", "inbox/镇/b.xlsx",
+                                                              "top.csv"]
+    assert skipped == []
+    assert collect_files([ws / "returns"], ws) == ([], [])  # the store itself, named: nothing of it is taken

@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import difflib
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -800,6 +801,10 @@ def _paper_photo(path: Path) -> bool:
     return path.suffix.lower() in PAPER_SUFFIXES and paper_ready()
 
 
+def _inside(path: Path, folders: set[Path]) -> bool:
+    return any(path.is_relative_to(folder) for folder in folders)
+
+
 def collect_files(paths: list[Path], root: Path | None = None) -> tuple[list[Path], list[Skipped]]:
     """Files to ingest from files and folders (recursively), and the files of a folder that are skipped.
 
@@ -811,7 +816,7 @@ def collect_files(paths: list[Path], root: Path | None = None) -> tuple[list[Pat
     """
     from fupin_cli.intake.readers import READABLE_SUFFIXES
 
-    own = [(root / name).resolve() for name in ("returns", "roster")] if root else []
+    own = {(root / name).resolve() for name in ("returns", "roster")} if root else set()
     taken: list[Path] = []
     skipped: list[Skipped] = []
     for path in paths:
@@ -821,11 +826,18 @@ def collect_files(paths: list[Path], root: Path | None = None) -> tuple[list[Pat
             else:
                 taken.append(path)
             continue
-        for child in sorted(p for p in path.rglob("*") if p.is_file()):
-            if any(child.resolve().is_relative_to(folder) for folder in own):
-                continue
-            if any(part.startswith(".") for part in child.relative_to(path).parts[:-1]):
-                continue
+        if _inside(path.resolve(), own):
+            continue
+        found: list[Path] = []
+        for folder, subfolders, names in os.walk(path):  # as rglob: symlinked folders are not walked into
+            here = Path(folder)
+            # hidden folders and the workspace's own returns/ and roster/ are not walked into (resolved once each)
+            subfolders[:] = [d for d in subfolders if not d.startswith(".") and (here / d).resolve() not in own]
+            for name in names:
+                child = here / name
+                if child.is_file() and not (child.is_symlink() and _inside(child.resolve(), own)):
+                    found.append(child)
+        for child in sorted(found):
             if is_noise(child.name):
                 skipped.append(Skipped(child))
             elif child.suffix.lower() in READABLE_SUFFIXES or _paper_photo(child):
@@ -843,6 +855,7 @@ def ingest_files(root: Path, files: list[Path], ctx: IngestContext, dry_run: boo
     over a batch of thousands (the answers are in the store).
     """
     from fupin_cli.store.archive import StoreWriter, add_refusals, has_return, stored_summary
+    from fupin_cli.store.events import received_overrides
     from fupin_cli.store.lock import store_lock
     from fupin_cli.store.retime import received_differs
 
@@ -850,6 +863,7 @@ def ingest_files(root: Path, files: list[Path], ctx: IngestContext, dry_run: boo
     seen: set[str] = set()
     refused: list[Refusal] = []  # kept for status and remind when the batch ends (or stops)
     stamps = _batch_stamps(files, ctx)
+    overrides = None  # corrected received times, read at the first duplicate (an ingest writes none)
     with contextlib.ExitStack() as stack:
         writer = None
         if not dry_run:
@@ -867,7 +881,9 @@ def ingest_files(root: Path, files: list[Path], ctx: IngestContext, dry_run: boo
             sha = hashlib.sha256(data).hexdigest()
             if sha in seen or has_return(root, sha):
                 # Say whose return it already is (from the store; a dry run has not stored this batch).
-                stored = stored_summary(root, sha)
+                if overrides is None:
+                    overrides = received_overrides(root)
+                stored = stored_summary(root, sha, overrides)
                 # --received given (not "now") and not the stored time: say so, and how to correct it.
                 differs = (received_differs(str(path), stored, ctx.received_at, ctx.campaign.tz)
                            if ctx.ingested_at is None or ctx.received_at != ctx.ingested_at else [])

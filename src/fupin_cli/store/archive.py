@@ -233,10 +233,20 @@ def iter_returns(root: Path, unit_ids: set[str] | None = None,
             yield confirmed(retimed(record, overrides), confirms)
 
 
-def stored_summary(root: Path, sha256: str) -> Return | None:
-    """The stored return with these bytes, without its answers (to say whose a duplicate file is)."""
-    record = _readable_record(root, return_id_for(sha256))
-    return replace(retimed(record, received_overrides(root)), answers=()) if record is not None else None
+def stored_summary(root: Path, sha256: str, overrides: dict[str, dt.datetime] | None = None) -> Return | None:
+    """The stored return with these bytes, without its answers (to say whose a duplicate file is).
+
+    `overrides` are the corrected received times (events.received_overrides), read once by a caller that
+    asks for many; left out, they are read here.
+    """
+    path = root / "returns" / RECORDS / f"{return_id_for(sha256)}.json"
+    try:
+        data = loads(path.read_text(encoding="utf-8"))
+        data["answers"] = []  # not shown for a duplicate: left unparsed
+        record = Return.from_dict(data)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return retimed(record, received_overrides(root) if overrides is None else overrides)
 
 
 def _readable_record(root: Path, return_id: str) -> Return | None:
