@@ -33,14 +33,16 @@ def _stub(row: Row, received: dt.datetime) -> Return:
                   sha256="", source_name="", stored_name="", size=0, answers=(), ingested_at=row.ingested_at)
 
 
-def _counted(row: Row, received: dt.datetime, done: list[str], answers: dict[str, Answer]) -> Return:
-    """A return's keys, received time and the tasks it answers 是: all a count of rounds and completion reads.
+class _Done(dict):
+    """Task id → one (immutable) 是 answer, made once and shared by every counted return."""
 
-    `answers` holds one (immutable) 是 answer per task id, shared by every counted return.
-    """
-    for task_id in done:
-        if task_id not in answers:
-            answers[task_id] = Answer(task_id, True, None)
+    def __missing__(self, task_id: str) -> Answer:
+        answer = self[task_id] = Answer(task_id, True, None)
+        return answer
+
+
+def _counted(row: Row, received: dt.datetime, done: list[str], answers: _Done) -> Return:
+    """A return's keys, received time and the tasks it answers 是: all a count of rounds and completion reads."""
     return Return(return_id=row.return_id, role="", unit_id=row.unit_id, name="", town="", village="",
                   template_id=row.template_id, template_version="", round=row.round, received_at=received,
                   sha256="", source_name="", stored_name="", size=0,
@@ -101,7 +103,7 @@ def current_stream(root: Path, unit_ids: set[str] | None, cutoff: dt.datetime,
                  if whole is not None and not whole(row.template_id) and row.return_id not in confirms}
         for record in index.counted(row.return_id for row in picked if row.return_id not in light):
             yield confirmed(retimed(record, overrides), confirms)
-        answers: dict[str, Answer] = {}
+        answers = _Done()
         for return_id, done in index.done(light):
             row = light[return_id]
             yield _counted(row, overrides.get(return_id, row.received_at), done, answers)

@@ -354,7 +354,7 @@ class Index:
                 tasks = loads(row.done)
             except (json.JSONDecodeError, TypeError, ValueError):
                 tasks = None
-            if isinstance(tasks, list) and all(isinstance(t, str) for t in tasks):
+            if type(tasks) is list:
                 yield rid, tasks
                 continue
             found = _read_record_file(self.root, rid)  # a damaged row: its record file is the truth
