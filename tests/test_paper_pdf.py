@@ -81,3 +81,32 @@ def test_no_cjk_font_names_what_to_install(monkeypatch: pytest.MonkeyPatch) -> N
     with pytest.raises(FupinError) as caught:
         pdf.find_cjk_font()
     assert caught.value.code == "pdf-no-cjk-font" and "fonts-noto-cjk" in caught.value.message
+
+
+@pytest.mark.parametrize("unit_id", ["H9c0e1a5f", "451023100", "A7-2", "村_01", "x+y:z%"])
+def test_qr_payload_is_alphanumeric_and_round_trips(unit_id: str) -> None:
+    import segno
+
+    from fupin_cli.forms.identity import FormIdentity
+    from fupin_cli.forms.pdf import QR_ALNUM, campaign_hash, qr_payload
+
+    identity = FormIdentity("aid_unit", "c5c9ce54c3", unit_id, 2020, "云溪区2020年考核", 2)
+    text = qr_payload(identity, 2, 3)
+    assert set(text) <= QR_ALNUM
+    parsed = parse_qr_payload(text)
+    assert parsed is not None
+    read, chash, page, pages = parsed
+    assert (read.template_id, read.unit_id, read.year, read.round, page, pages) == ("aid_unit", unit_id, 2020, 2, 2, 3)
+    assert "c5c9ce54c3".startswith(read.template_version) and chash == campaign_hash(identity)
+    if unit_id == "H9c0e1a5f":  # a demo form (no round): a version 2 code (25 modules), error correction M
+        demo = qr_payload(FormIdentity("aid_unit", "c5c9ce54c3", unit_id, 2020, "云溪区"), 1, 2)
+        assert segno.make(demo, error="m", micro=False).designator == "2-M"
+
+
+def test_forms_printed_with_the_first_payload_still_read() -> None:
+    parsed = parse_qr_payload("F1|2020|38dc|helper|c3fb28|H9c0e1a5f||1/1")
+    assert parsed is not None
+    identity, chash, page, pages = parsed
+    assert (identity.template_id, identity.template_version, identity.unit_id, chash, page, pages) == (
+        "helper", "c3fb28", "H9c0e1a5f", "38dc", 1, 1)
+    assert parse_qr_payload("https://example.com/x") is None and parse_qr_payload("2020:A:B:C:1/1") is None

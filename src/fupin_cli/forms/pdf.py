@@ -23,7 +23,10 @@ PAGE_W, PAGE_H = 210.0, 297.0
 MARGIN = 10.0  # the markers' outer corners, inside any printer's unprintable border
 MARKER = 12.0
 MARKER_IDS = (0, 1, 2, 3)  # top left, top right, bottom right, bottom left
-QR_BOX = (157.0, 10.0, 27.0)  # x, y, size (mm), left of the top-right marker
+# x, y, size (mm) of the QR with its quiet border, left of the top-right marker and above the header line:
+# 31 mm for a version 2 code is 1.07 mm a module, readable from a blurred 1 MP photo
+QR_BOX = (154.0, 10.0, 31.0)
+QR_BORDER = 2  # modules of quiet border inside QR_BOX
 TABLE_X, TABLE_W = 15.0, 180.0
 TABLE_TOP, TABLE_BOTTOM = 50.0, 270.0
 BOX = 7.0  # tick-box side (mm)
@@ -32,8 +35,11 @@ LINE_MM = 4.4
 MIN_ROW = 12.0
 COLUMN_MM = {"number": 10.0, "category": 22.0, "done": 27.0, "done_on": 28.0, "note": 24.0}
 DATE_BLANK = "____月____日"
-QR_PREFIX = "F1"
-VERSION_DIGITS = 6  # of the template version in the QR (a shorter text: bigger modules)
+QR_PREFIX = "F1"  # the first payload (byte mode, "|"-separated): still read, no longer printed
+VERSION_DIGITS = 6  # of the template version in an F1 payload
+QR_VERSION_DIGITS = 4  # of the template version in the QR's payload (as in the form code)
+QR_ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
+TITLE_W = 124.0  # the title's band, from right of the top-left marker to short of the QR
 
 # Fonts with CJK glyphs, in order of preference: (path, face index in a collection).
 FONT_CANDIDATES: tuple[tuple[str, int], ...] = (
@@ -161,16 +167,90 @@ def campaign_hash(identity: FormIdentity) -> str:
     return hashlib.sha256(f"{identity.year}|{identity.campaign}".encode()).hexdigest()[:4]
 
 
+def qr_field(text: str) -> str:
+    """A payload field in the QR's alphanumeric set: lower case → upper, an upper-case letter after "+",
+    "_" → space, digits "-" "." as they are, anything else as "%" and the hex of its UTF-8 bytes."""
+    out = []
+    for ch in text:
+        if "a" <= ch <= "z":
+            out.append(ch.upper())
+        elif "A" <= ch <= "Z":
+            out.append("+" + ch)
+        elif ch.isascii() and (ch.isdigit() or ch in "-."):
+            out.append(ch)
+        elif ch == "_":
+            out.append(" ")
+        else:
+            out.append("".join(f"%{b:02X}" for b in ch.encode("utf-8")))
+    return "".join(out)
+
+
+def qr_unfield(text: str) -> str | None:
+    """The text qr_field wrote; None when `text` is not one it could have written."""
+    data, i = bytearray(), 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "+" and i + 1 < len(text) and "A" <= text[i + 1] <= "Z":
+            data += text[i + 1].encode()
+            i += 2
+            continue
+        pair = text[i + 1:i + 3]
+        if ch == "%" and len(pair) == 2 and all(c in "0123456789ABCDEF" for c in pair):
+            data.append(int(text[i + 1:i + 3], 16))
+            i += 3
+            continue
+        if "A" <= ch <= "Z":
+            data += ch.lower().encode()
+        elif ch.isdigit() or ch in "-.":
+            data += ch.encode()
+        elif ch == " ":
+            data += b"_"
+        else:
+            return None
+        i += 1
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def qr_payload(identity: FormIdentity, page: int, pages: int) -> str:
-    """The QR's short ASCII text: F1|year|campaign hash|template|version prefix|unit|round|page/pages."""
-    parts = [QR_PREFIX, str(identity.year), campaign_hash(identity), identity.template_id,
-             identity.template_version[:VERSION_DIGITS], identity.unit_id, str(identity.round or ""), f"{page}/{pages}"]
-    return "|".join(parts)
+    """The QR's text, in its alphanumeric set (half the bits a character of byte mode takes, so that a version 2
+    code holds it): year and campaign hash:template:version prefix:unit:page/pages[/round], e.g.
+    "202038DC:HELPER:C3FB:+H9C0E1A5F:1/1"."""
+    tail = f"{page}/{pages}" + (f"/{identity.round}" if identity.round is not None else "")
+    parts = [f"{identity.year:04d}{campaign_hash(identity).upper()}", qr_field(identity.template_id),
+             identity.template_version[:QR_VERSION_DIGITS].upper(), qr_field(identity.unit_id), tail]
+    return ":".join(parts)
 
 
 def parse_qr_payload(text: str) -> tuple[FormIdentity, str, int, int] | None:
-    """(identity without campaign name, campaign hash, page, pages) from a QR's text; None when it is not ours."""
-    parts = text.strip().split("|")
+    """(identity without campaign name, campaign hash, page, pages) from a QR's text (this payload or the
+    first, F1 one); None when it is not ours."""
+    text = text.strip()
+    if text.startswith(QR_PREFIX + "|"):
+        return _parse_f1(text)
+    parts = text.split(":")
+    if len(parts) != 5:
+        return None
+    head, template_text, version, unit_text, tail = parts
+    numbers = tail.split("/")
+    hexdigits = "0123456789ABCDEF"
+    if not (len(head) == 8 and head[:4].isdigit() and all(c in hexdigits for c in head[4:])
+            and version and all(c in hexdigits for c in version)
+            and len(numbers) in (2, 3) and all(n.isdigit() for n in numbers)):
+        return None
+    template_id, unit_id = qr_unfield(template_text), qr_unfield(unit_text)
+    if not template_id or not unit_id:
+        return None
+    round_ = int(numbers[2]) if len(numbers) == 3 else None
+    identity = FormIdentity(template_id, version.lower(), unit_id, int(head[:4]), "", round_)
+    return identity, head[4:].lower(), int(numbers[0]), int(numbers[1])
+
+
+def _parse_f1(text: str) -> tuple[FormIdentity, str, int, int] | None:
+    """The first payload: F1|year|campaign hash|template|version prefix|unit|round|page/pages."""
+    parts = text.split("|")
     if len(parts) != 8 or parts[0] != QR_PREFIX:
         return None
     _prefix, year, chash, template_id, version, unit_id, round_text, page_text = parts
@@ -220,7 +300,7 @@ def _draw_machine_marks(pdf: object, payload: str, markers: dict[int, bytes]) ->
         pdf.image(io.BytesIO(markers[marker_id]), x=x, y=y, w=MARKER, h=MARKER)  # type: ignore[attr-defined]
     qr = segno.make(payload, error="m", micro=False)
     x0, y0, size = QR_BOX
-    matrix = list(qr.matrix_iter(border=2))
+    matrix = list(qr.matrix_iter(border=QR_BORDER))
     cell = size / len(matrix)
     pdf.set_fill_color(0, 0, 0)  # type: ignore[attr-defined]
     for r, line in enumerate(matrix):
@@ -235,14 +315,15 @@ def _draw_top(pdf: object, template: Template, identity: FormIdentity, entries: 
     p = pdf
     p.set_font("cjk", size=12)  # type: ignore[attr-defined]
     p.text(MARGIN + MARKER + 3, 17, f"附件{template.attachment}")  # type: ignore[attr-defined]
-    title = wrap(template.title, 128, 15)[:2]
+    title = wrap(template.title, TITLE_W, 15)[:2]
     p.set_font("cjk", size=15)  # type: ignore[attr-defined]
     for i, line in enumerate(title):
         width = sum(char_em(ch) for ch in line) * 15 * 0.3528
-        p.text(MARGIN + MARKER + 3 + (128 - width) / 2, 27 + i * 6.5, line)  # type: ignore[attr-defined]
+        p.text(MARGIN + MARKER + 3 + (TITLE_W - width) / 2, 27 + i * 6.5, line)  # type: ignore[attr-defined]
     p.set_font("cjk", size=7)  # type: ignore[attr-defined]
-    code = f"{identity.form_code}  第 {page}/{pages} 页"
-    p.text(QR_BOX[0] - 3, QR_BOX[1] + QR_BOX[2] + 2.5, code)  # type: ignore[attr-defined]
+    code = f"{identity.form_code}  第 {page}/{pages} 页"  # under the title, ending short of the QR's quiet border
+    code_w = sum(char_em(ch) for ch in code) * 7 * 0.3528
+    p.text(QR_BOX[0] - 1.5 - code_w, QR_BOX[1] + QR_BOX[2] - 1.0, code)  # type: ignore[attr-defined]
     text = "    ".join(f"{label}：{value}" for label, value in entries)
     size = 10.5
     while size > 7 and sum(char_em(ch) for ch in text) * size * 0.3528 > TABLE_W:
