@@ -180,3 +180,22 @@ def test_status_from_the_index_facts_is_the_status_of_the_records(demo_with_retu
                                  refused=data.refused, reviews=data.reviews)
     assert from_index.to_dict() == from_files.to_dict()
     assert from_index.problems and any(p.code not in ("round-missing", "task-open") for p in from_index.problems)
+
+
+def test_doctor_finds_an_index_row_whose_counted_columns_disagree_with_its_record(runner,
+                                                                                demo_with_returns: Path) -> None:
+    root = demo_with_returns
+    before = _counted_view(_status(root, "2020-11-10", True))
+    victims = _returns_of(root, "cadre")
+    con = sqlite3.connect(db_path(root))
+    with con:  # the cadres' rows say no task done, while their records (and the record column) say otherwise
+        con.executemany("UPDATE returns SET done = '[]', facts = ? WHERE return_id = ?",
+                        [(json.dumps(["x.csv", [], []]), victim) for victim in victims])
+    con.close()
+    assert _counted_view(_status(root, "2020-11-10", True)) != before  # status trusts the index's columns
+    result = runner.invoke(app, ["-w", str(root), "doctor"])
+    # a derived file repaired, not a damaged return: named with the row, a warning, exit 0
+    assert result.exit_code == 0 and "index.sqlite" in result.output, result.output
+    assert any(victim in result.output for victim in victims) and "已按记录重建" in result.output
+    assert _counted_view(_status(root, "2020-11-10", True)) == before  # rebuilt from the records
+    assert runner.invoke(app, ["-w", str(root), "doctor"]).exit_code == 0

@@ -193,7 +193,7 @@ KINDS_TABLE: tuple[Kind, ...] = (
     Kind("store-original-missing", "error", "回执 {value} 的原始文件 {stored} 不见了；请从备份恢复，或重新收取该回执"),
     Kind("store-checksum-mismatch", "error", "回执 {value} 的原始文件 {stored} 校验和不符，已被改动或损坏；请从备份恢复，或重新收取该回执"),
     Kind("store-unit-unknown", "error", "回执 {value} 的填报对象“{unit}”（{unit_id}）已不在花名册中；请恢复花名册中的这一行，或确认后删除该回执"),
-    Kind("store-index-rebuilt", "warning", "索引 index.jsonl 与回执记录不一致（{reason}），已按记录重建"),
+    Kind("store-index-rebuilt", "warning", "索引与回执记录不一致（{reason}），已按记录重建；回执本身没有损坏"),
     Kind("store-temp-removed", "warning", "删除了中断写入留下的临时文件（{count} 个）"),
     Kind("reject-no-reason", "error", "退回必须写明原因；请加 --reason \"……\"（如：第 3 项写了是但没有完成时间）"),
     Kind("review-not-newest", "error", "回执 {value}（{name}第 {round} 次）已被更新的回执 {newer} 替代；"

@@ -404,14 +404,18 @@ def rebuild(root: Path, records: Iterable[Return] | None = None) -> int:
 
 
 def query_index_mismatch(root: Path, records: dict[str, Return]) -> str:
-    """Why an existing index disagrees with these records (doctor's reading of them), or "" (also when absent)."""
+    """Why an existing index disagrees with these records (doctor's reading of them), or "" (also when absent,
+    or of an older layout: the next reader rebuilds that one). Every column is compared: status counts from
+    `done` and `facts`, not only from the record."""
     path = db_path(root)
     if not path.is_file():
         return ""
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5.0)
         try:
-            rows = dict(con.execute("SELECT return_id, record FROM returns"))
+            if con.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:
+                return ""
+            rows = {row[0]: row for row in con.execute("SELECT * FROM returns")}
         finally:
             con.close()
     except sqlite3.DatabaseError as exc:
@@ -422,8 +426,11 @@ def query_index_mismatch(root: Path, records: dict[str, Return]) -> str:
     if extra:
         return f"多出 {len(extra)} 份没有记录的回执"
     for return_id, record in records.items():
-        try:
-            same = json.loads(rows[return_id]) == json.loads(record_line(record))
+        expected = _row_values(record, record_line(record))
+        found = rows[return_id]
+        try:  # keys as text; the record, done and facts as the JSON they hold
+            same = len(found) == len(expected) and found[:6] == expected[:6] and all(
+                json.loads(a) == json.loads(b) for a, b in zip(found[6:], expected[6:], strict=True))
         except (json.JSONDecodeError, TypeError):
             same = False
         if not same:
