@@ -2,7 +2,8 @@
 
 Used by the paper tests (a few photos) and benchmarks/paper.py (hundreds). Marks: tick ✓, cross ×, filled ■,
 circle ○ around the box, a scribbled-out mark; stroke 0.3–1.2 mm, grey to black. Damage: a camera
-leaning up to 30°, the page turned any way, 1–12 MP, blur, noise, a shadow across part of the page, JPEG quality 40–90.
+leaning up to 30°, the page turned any way (0–360°, its bounding box spanning the same share of the frame),
+1–12 MP, blur, noise, a shadow across part of the page, JPEG quality 40–90.
 """
 
 from __future__ import annotations
@@ -127,8 +128,7 @@ def photograph(page: np.ndarray, damage: Damage, rng: np.random.Generator) -> by
 
 def random_damage(rng: np.random.Generator) -> Damage:
     """A random photo as the issue describes it: perspective up to 30°, any rotation, 1–12 MP, blur, noise, shadow."""
-    return Damage(megapixels=float(rng.uniform(1.0, 12)), rotation=float(rng.choice([0, 90, 180, 270])
-                                                                          + rng.uniform(-15, 15)),
+    return Damage(megapixels=float(rng.uniform(1.0, 12)), rotation=float(rng.uniform(0, 360)),
                   tilt=float(rng.uniform(0, 30)), blur=float(rng.uniform(0, 1.5)),
                   noise=float(rng.uniform(0, 8)), shadow=float(rng.uniform(0, 0.45)),
                   jpeg=int(rng.integers(40, 91)), fill=float(rng.uniform(0.75, 0.95)))

@@ -60,7 +60,9 @@ EXPECTED = [True, False, None, True, False, None, True]
     Damage(megapixels=3, rotation=3, tilt=8, jpeg=85),
     Damage(megapixels=8, rotation=92, tilt=25, blur=1.0, noise=6, shadow=0.35, jpeg=45),
     Damage(megapixels=5, rotation=181, tilt=15, blur=0.6, noise=4, shadow=0.2, jpeg=70),
-], ids=["plain", "rotated-90-dark-blurred", "upside-down"])
+    Damage(megapixels=3, rotation=45, tilt=18, blur=0.8, noise=4, shadow=0.25, jpeg=60),
+    Damage(megapixels=6, rotation=200, tilt=22, blur=0.5, noise=3, jpeg=75),
+], ids=["plain", "rotated-90-dark-blurred", "upside-down", "turned-45", "turned-200"])
 def test_photo_reads_exactly(demo_workspace: Path, runner, tmp_path: Path, damage: Damage) -> None:
     pdf, job, template = helper_form(demo_workspace)
     photo = tmp_path / "微信图片_20201106.jpg"
