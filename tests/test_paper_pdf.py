@@ -29,18 +29,23 @@ def test_format_option_combines() -> None:
 
 
 def test_generate_pdf_per_unit(demo_workspace: Path, runner) -> None:
+    # two helpers show one PDF per unit as well as 42 would (each PDF costs ~0.6 s of font subsetting)
+    helpers = demo_workspace / "roster" / "helpers.csv"
+    helpers.write_bytes(b"".join(helpers.read_bytes().splitlines(keepends=True)[:3]))
     result = runner.invoke(app, ["--workspace", str(demo_workspace), "forms", "generate", "--role", "helper",
                                  "--format", "xlsx,pdf"])
     assert result.exit_code == 0, result.stdout + result.stderr
     pdfs = sorted((demo_workspace / "forms").rglob("*.pdf"))
     xlsx = sorted((demo_workspace / "forms").rglob("*.xlsx"))
-    assert pdfs and len(pdfs) == len(xlsx)
+    assert len(pdfs) == len(xlsx) == 2
+    assert [p.with_suffix("") for p in pdfs] == [p.with_suffix("") for p in xlsx]  # one PDF beside each XLSX
     assert not list((demo_workspace / "forms").rglob("*.csv"))
-    data = pdfs[0].read_bytes()
+    data = [p.read_bytes() for p in pdfs]
     again = runner.invoke(app, ["--workspace", str(demo_workspace), "forms", "generate", "--role", "helper",
                                 "--format", "pdf"])
-    assert again.exit_code == 0 and pdfs[0].read_bytes() == data  # the same bytes on every run
-    page = render_pages(data, 150)[0]
+    assert again.exit_code == 0 and [p.read_bytes() for p in pdfs] == data  # the same bytes on every run
+    assert data[0] != data[1]  # each unit its own form (its name, its QR)
+    page = render_pages(data[0], 150)[0]
     assert page.shape == (round(297 / 25.4 * 150), round(210 / 25.4 * 150)) or abs(page.shape[0] - 1754) < 3
     dictionary = cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_4X4_50)
     _corners, ids, _ = cv2.aruco.ArucoDetector(dictionary).detectMarkers(page)
@@ -61,6 +66,22 @@ def test_generate_pdf_per_unit(demo_workspace: Path, runner) -> None:
         inside = page[int((row.yes.y + 1.2) * px):int((row.yes.y + 5.8) * px),
                       int((row.yes.x + 1.2) * px):int((row.yes.x + 5.8) * px)]
         assert inside.min() > 200
+
+
+def test_longer_form_repeats_markers_and_qr_on_each_page(demo_workspace: Path, runner) -> None:
+    result = runner.invoke(app, ["--workspace", str(demo_workspace), "forms", "generate", "--role", "town",
+                                 "--town", "城关镇", "--format", "pdf"])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    (pdf,) = sorted((demo_workspace / "forms").rglob("*.pdf"))
+    pages = render_pages(pdf.read_bytes(), 150)
+    layouts = page_layouts(load_workspace(demo_workspace).templates()["town"])
+    assert len(pages) == len(layouts) >= 2
+    dictionary = cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_4X4_50)
+    for number, page in enumerate(pages, start=1):
+        _corners, ids, _ = cv2.aruco.ArucoDetector(dictionary).detectMarkers(page)
+        assert sorted(ids.flatten().tolist()) == [0, 1, 2, 3]
+        parsed = parse_qr_payload(cv2.QRCodeDetector().detectAndDecode(page[:400, 850:])[0])
+        assert parsed is not None and parsed[0].template_id == "town" and parsed[2:] == (number, len(pages))
 
 
 @pytest.mark.skipif(shutil.which("pdffonts") is None, reason="pdffonts (poppler-utils) not installed")
