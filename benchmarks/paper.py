@@ -90,6 +90,7 @@ def main() -> None:
     identity_ok = photos = 0
     seconds = 0.0
     refusals: dict[str, int] = {}
+    refused: list[tuple[str, int, object]] = []
     ocr = {"written": 0, "right": 0, "wrong": 0, "left": 0, "phantom": 0}
     for n in range(args.photos):
         pdf, template = sources[n % len(sources)]
@@ -111,7 +112,8 @@ def main() -> None:
                 written = dt.date(2020, int(rng.integers(1, 13)), int(rng.integers(1, 29)))
                 draw_date(page, row.date, written.month, written.day, dpi, int(rng.integers(0, 110)), rng)
             dates.append(written)
-        photo = photograph(page, random_damage(rng), rng)
+        damage = random_damage(rng)
+        photo = photograph(page, damage, rng)
         photos += 1
         start = time.perf_counter()
         try:
@@ -122,6 +124,7 @@ def main() -> None:
         except UnreadableFile as exc:
             seconds += time.perf_counter() - start
             refusals[exc.code] = refusals.get(exc.code, 0) + 1
+            refused.append((exc.code, dpi, damage))
             continue
         seconds += time.perf_counter() - start
         identity_ok += 1
@@ -170,6 +173,13 @@ def main() -> None:
         f"| refusals | {', '.join(f'{k}: {v}' for k, v in sorted(refusals.items())) or 'none'} |",
         "",
     ]
+    if refused:
+        lines += ["Photos refused (the damage they were given):", "",
+                  "| refusal | MP | rendered dpi | blur (px) | turned | camera lean | noise | JPEG | page's share |",
+                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+        lines += [f"| {code} | {d.megapixels:.1f} | {dpi} | {d.blur:.2f} | {d.rotation:.0f}° | {d.tilt:.0f}° | "
+                  f"{d.noise:.1f} | {d.jpeg} | {d.fill:.2f} |" for code, dpi, d in refused]
+        lines.append("")
     Path(args.out).write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 

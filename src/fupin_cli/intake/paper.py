@@ -26,6 +26,7 @@ from fupin_cli.forms.csv import form_rows
 from fupin_cli.forms.identity import FormIdentity
 from fupin_cli.forms.pdf import (
     MARKER,
+    MARKER_IDS,
     PAGE_H,
     PAGE_W,
     QR_BOX,
@@ -44,6 +45,7 @@ from fupin_cli.model.templates import Template
 PAPER_SUFFIXES = (".jpg", ".jpeg", ".png", ".heic", ".heif", ".pdf")
 SCALE = 6.0  # px per mm of the straightened page
 WORK_SIDE = 2400  # a photo's long side is brought down to this before anything is looked for
+MARKER_FIT = 1.0  # mm: how far a corner of a marker read with relaxed bits may sit from where the layout puts it
 MIN_PIXELS = 1_000_000
 MAX_PIXELS = 80_000_000
 DARK_MEAN = 45
@@ -173,31 +175,69 @@ def _pdf_pages(data: bytes) -> list[object]:
 
 # --- finding the page ---
 
-def _detector() -> object:
+def _detector(relaxed: bool = False) -> object:
     import cv2
 
     dictionary = cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_4X4_50)
     params = cv2.aruco.DetectorParameters()
     params.cornerRefinementMethod = cv2.aruco.CORNER_REFINE_SUBPIX
+    if relaxed:  # a marker of 20–30 px blurred: a bit or two of its code, and of its black border, read wrong
+        params.errorCorrectionRate = 1.0
+        params.maxErroneousBitsInBorderRate = 0.6
     return cv2.aruco.ArucoDetector(dictionary, params)
 
 
+def _detect(detector: object, image: object) -> dict[int, object]:
+    corners, ids, _rejected = detector.detectMarkers(image)  # type: ignore[attr-defined]
+    if ids is None:
+        return {}
+    return {int(i): c.reshape(4, 2) for c, i in zip(corners, ids.flatten(), strict=True) if int(i) in MARKER_IDS}
+
+
 def find_markers(gray: object) -> dict[int, object]:
-    """The page's corner markers found in the image: id → its 4 corners (px)."""
+    """The page's corner markers found in the image: id → its 4 corners (px).
+
+    Looked for as the photo is, then with its contrast evened out; markers still missing are looked for once
+    more with more of their bits allowed wrong, and taken only where they sit as the page's layout puts them
+    among the others (one homography fits every corner found to within MARKER_FIT mm).
+    """
     import cv2
 
-    detector = _detector()
     found: dict[int, object] = {}
-    for attempt in range(2):
-        image = gray if attempt == 0 else cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8)).apply(gray)
-        corners, ids, _rejected = detector.detectMarkers(image)
-        if ids is not None:
-            for marker_corners, marker_id in zip(corners, ids.flatten(), strict=True):
-                if int(marker_id) in (0, 1, 2, 3):
-                    found.setdefault(int(marker_id), marker_corners.reshape(4, 2))
+    for image in (gray, None):
+        if image is None:
+            image = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8)).apply(gray)
+        for marker_id, corners in _detect(_detector(), image).items():
+            found.setdefault(marker_id, corners)
         if len(found) == 4:
-            break
+            return found
+    extra = {i: c for i, c in _detect(_detector(relaxed=True), gray).items() if i not in found}
+    if extra and len(found) + len(extra) >= 3 and _markers_fit({**found, **extra}):
+        found.update(extra)
     return found
+
+
+def _markers_fit(markers: dict[int, object]) -> bool:
+    """Whether one homography carries every marker corner found to where the layout puts it, within MARKER_FIT."""
+    import cv2
+    import numpy as np
+
+    matrix = page_matrix(markers)
+    if matrix is None:
+        return False
+    source, target = _marker_points(markers)
+    placed = cv2.perspectiveTransform(np.float32(source).reshape(-1, 1, 2), matrix).reshape(-1, 2)
+    return float(np.abs(placed - np.float32(target)).max()) <= MARKER_FIT
+
+
+def _marker_points(markers: dict[int, object]) -> tuple[list[object], list[tuple[float, float]]]:
+    source, target = [], []
+    for marker_id, x, y in marker_positions():
+        if marker_id not in markers:
+            continue
+        source.extend(markers[marker_id])
+        target.extend([(x, y), (x + MARKER, y), (x + MARKER, y + MARKER), (x, y + MARKER)])
+    return source, target
 
 
 def page_matrix(markers: dict[int, object]) -> object:
@@ -205,12 +245,7 @@ def page_matrix(markers: dict[int, object]) -> object:
     import cv2
     import numpy as np
 
-    source, target = [], []
-    for marker_id, x, y in marker_positions():
-        if marker_id not in markers:
-            continue
-        source.extend(markers[marker_id])
-        target.extend([(x, y), (x + MARKER, y), (x + MARKER, y + MARKER), (x, y + MARKER)])
+    source, target = _marker_points(markers)
     matrix, _mask = cv2.findHomography(np.float32(source), np.float32(target))
     return matrix
 
