@@ -51,6 +51,12 @@ def test_version_loads_none_of_them(tmp_path: Path) -> None:
     assert (probe["code"], probe["out"].strip(), probe["loaded"]) == (0, f"fupin {_version()}", [])
 
 
+def test_version_draws_no_rich_console(tmp_path: Path) -> None:
+    """`--version` prints one line: Rich's console (~9 ms to import) is loaded only by what prints through it."""
+    assert "fupin_cli.cli.console" not in _fupin_modules(tmp_path, "--version")
+    assert "fupin_cli.cli.console" in _fupin_modules(tmp_path, "status")  # (an error, printed through it)
+
+
 def _version() -> str:
     from fupin_cli import __version__
 

@@ -8,11 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from rich.markup import escape
 from typer.core import TyperCommand, TyperGroup
 
 from fupin_cli import __version__
-from fupin_cli.cli.console import err
 from fupin_cli.cli.usage import UsageError, global_options_first, usage_line, usage_message
 from fupin_cli.model.problems import FupinError, os_error
 from fupin_cli.render.jsonout import to_json
@@ -121,6 +119,10 @@ def _stop(ctx: typer.Context, error: FupinError, title: str = "错误") -> NoRet
     if asks_json(ctx.meta.get(_WORDS, ())):
         typer.echo(to_json({"error": error.to_dict()}))
     else:
+        from rich.markup import escape
+
+        from fupin_cli.cli.console import err  # Rich's console: not loaded by `--version`, which prints none
+
         err.print(f"[bold red]{title}：[/]{escape(error.message)}")
     raise typer.Exit(error.exit_code) from None
 
