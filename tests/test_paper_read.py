@@ -240,3 +240,21 @@ def test_dates_without_ocr_are_left_for_a_person(demo_workspace: Path, runner, t
     assert stored_answers(demo_workspace, entry["return_id"])[0] is True
     folder = demo_workspace / "returns" / "paper" / entry["return_id"]
     assert (folder / "task-01-date.png").is_file()
+
+
+def test_markers_read_with_relaxed_bits_must_sit_where_the_layout_puts_them(demo_workspace: Path) -> None:
+    from fupin_cli.intake.paper import _markers_fit, find_markers
+
+    pdf, _job, _template = helper_form(demo_workspace)
+    page = render_pages(pdf, 150)[0]
+    markers = find_markers(page)
+    assert sorted(markers) == [0, 1, 2, 3] and _markers_fit(markers)
+    # a fourth "marker" 5 mm from where the three others put it (a mark on the page misread as one) is not taken
+    moved = dict(markers)
+    moved[2] = markers[2] + np.float32([5 * 150 / 25.4, 0])
+    sure = {i: markers[i] for i in (0, 1, 3)}
+    assert _markers_fit(markers, sure) and not _markers_fit(moved, sure)
+    # nor, beside two, one whose own corners are not the square the layout prints
+    bent = dict(markers)
+    bent[2] = markers[2] + np.float32([[0, 0], [0, 0], [40, 0], [0, 0]])
+    assert not _markers_fit(bent)

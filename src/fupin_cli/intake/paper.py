@@ -199,7 +199,8 @@ def find_markers(gray: object) -> dict[int, object]:
 
     Looked for as the photo is, then with its contrast evened out; markers still missing are looked for once
     more with more of their bits allowed wrong, and taken only where they sit as the page's layout puts them
-    among the others (one homography fits every corner found to within MARKER_FIT mm).
+    among the others: within MARKER_FIT mm of where the three surely read put them, or (with two) each corner
+    on one homography with the rest.
     """
     import cv2
 
@@ -212,17 +213,18 @@ def find_markers(gray: object) -> dict[int, object]:
         if len(found) == 4:
             return found
     extra = {i: c for i, c in _detect(_detector(relaxed=True), gray).items() if i not in found}
-    if extra and len(found) + len(extra) >= 3 and _markers_fit({**found, **extra}):
+    if extra and len(found) + len(extra) >= 3 and _markers_fit({**found, **extra}, found if len(found) >= 3 else None):
         found.update(extra)
     return found
 
 
-def _markers_fit(markers: dict[int, object]) -> bool:
-    """Whether one homography carries every marker corner found to where the layout puts it, within MARKER_FIT."""
+def _markers_fit(markers: dict[int, object], reference: dict[int, object] | None = None) -> bool:
+    """Whether the homography of the `reference` markers (default: all) carries every corner of `markers` to
+    where the layout puts it, within MARKER_FIT mm."""
     import cv2
     import numpy as np
 
-    matrix = page_matrix(markers)
+    matrix = page_matrix(reference if reference is not None else markers)
     if matrix is None:
         return False
     source, target = _marker_points(markers)
