@@ -560,7 +560,7 @@ def town_status(roster: Roster, templates: dict[str, Template], campaign: Campai
         for template, rounds in plan.get(unit.role, ()):
             units.append(_mark_refused(unit_status(unit, template, rounds, current, cutoff, reviews), refusals))
     sheets = village_sheets(roster, town, plan, current, cutoff, reviews, refusals)
-    units, mismatches = credit_helpers(units, sheets, plan, current, cutoff)
+    units, mismatches = credit_helpers(units, sheets, plan, current, cutoff, problems)
     found: list[Problem] = []
     if problems:
         found.extend(mismatches)
@@ -622,11 +622,12 @@ def _village_answer(sheet: UnitStatus | None, number: int, current: dict[tuple[s
 
 
 def credit_helpers(units: list[UnitStatus], sheets: dict[str, UnitStatus], plan: Plan,
-                   current: dict[tuple[str, str, int], Return],
-                   cutoff: dt.datetime) -> tuple[list[UnitStatus], list[Problem]]:
+                   current: dict[tuple[str, str, int], Return], cutoff: dt.datetime,
+                   mismatches_too: bool = True) -> tuple[list[UnitStatus], list[Problem]]:
     """Helpers' rounds with their source: `self` (own return), else `village` when the village's sheet says
-    到位 是 (on time when that sheet came by the round's deadline); and `presence-mismatch` wherever the
-    village's 是/否 contradicts the helper's own return (否 though it came, 是 though its 入户 task says 否)."""
+    到位 是 (on time when that sheet came by the round's deadline); and (unless told not to) `presence-mismatch`
+    wherever the village's 是/否 contradicts the helper's own return (否 though it came, 是 though its 入户 task
+    says 否)."""
     if Role.helper not in plan:
         return units, []
     main = plan[Role.helper][0][0]
@@ -638,23 +639,27 @@ def credit_helpers(units: list[UnitStatus], sheets: dict[str, UnitStatus], plan:
         if us.template.id != main.id:
             found.append(us)
             continue
-        sheet = sheets.get(us.unit.village)
+        village, uid = us.unit.village, us.unit.unit_id
+        sheet = sheets.get(village)
         rounds = []
         for r in us.rounds:
-            own = r.status in (Status.on_time, Status.late)
-            if (us.unit.village, r.number) not in columns:
+            key = (village, r.number)
+            pair = columns.get(key)
+            if pair is None:
                 ret = _village_answer(sheet, r.number, current, cutoff)
-                columns[us.unit.village, r.number] = (ret, column_answers(ret, r.number) if ret is not None else {})
-            ret, column = columns[us.unit.village, r.number]
-            answer = column.get(us.unit.unit_id)
-            if own:
+                pair = columns[key] = (ret, column_answers(ret, r.number) if ret is not None else {})
+            ret, column = pair
+            answer = column.get(uid)
+            if r.status is Status.on_time or r.status is Status.late:  # its own return
                 r = RoundStatus(r.number, r.day, r.deadline, r.status, r.received_at, r.return_id, r.refused,
                                 r.review, r.reason, source="self")
-                mine = current.get((main.id, us.unit.unit_id, r.number))
-                problem = _mismatch(us, r, ret, answer, mine, visit, sheet)
-                if problem is not None:
-                    mismatches.append(problem)
-            elif answer is not None and answer.done is True and r.status in (Status.missing, Status.pending)                     and ret is not None:
+                if mismatches_too and answer is not None:
+                    mine = current.get((main.id, uid, r.number))
+                    problem = _mismatch(us, r, ret, answer, mine, visit, sheet)
+                    if problem is not None:
+                        mismatches.append(problem)
+            elif answer is not None and answer.done is True and r.status in (Status.missing, Status.pending) \
+                    and ret is not None:
                 status = Status.on_time if ret.received_at <= r.deadline else Status.late
                 r = replace(r, status=status, received_at=ret.received_at, return_id=ret.return_id, source="village",
                             refused=None)
