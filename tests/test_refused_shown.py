@@ -105,3 +105,20 @@ def test_only_files_that_name_their_unit_are_kept_and_a_dry_run_keeps_none(runne
     first = unit_round(runner, ws, unit_id(ws, "town", "城关镇"), "2020-11-08", 1)
     assert (first["status"], first["return_id"], "refused" in first) == ("missing", None, False)
     assert fupin(runner, ws, "doctor").exit_code == 0
+
+
+def test_a_big_batch_with_nothing_to_list_says_so_in_one_readable_sentence() -> None:
+    """7,000 files all stored before: no empty table whose caption breaks “--format json” across lines."""
+    import io
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from fupin_cli.intake.ingest import IngestOutcome
+    from fupin_cli.render.returns import ROW_LIMIT, ingest_table
+
+    outcomes = [IngestOutcome(Path(f"inbox/{i}.csv"), "duplicate") for i in range(ROW_LIMIT + 1)]
+    console = Console(file=io.StringIO(), width=80, color_system=None)
+    console.print(ingest_table(outcomes))
+    text = console.file.getvalue()
+    assert f"共 {ROW_LIMIT + 1} 个文件" in text and "--format json" in text and "┏" not in text

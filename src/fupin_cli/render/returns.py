@@ -9,6 +9,7 @@ from collections import Counter
 from rich import box
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from fupin_cli.intake.ingest import IngestOutcome, Skipped
 from fupin_cli.model.record import Return
@@ -22,7 +23,7 @@ STATUS_TEXT = {"accepted": "[green]已收[/]", "duplicate": "[dim]已收过[/]",
 ROW_LIMIT = 200
 
 
-def ingest_table(outcomes: list[IngestOutcome], limit: int = ROW_LIMIT) -> Table:
+def ingest_table(outcomes: list[IngestOutcome], limit: int = ROW_LIMIT) -> Table | Text:
     """One row per file: file, unit, template, round, result, warnings.
 
     A batch of more than `limit` files lists only those needing attention (refused first, then those with
@@ -35,6 +36,9 @@ def ingest_table(outcomes: list[IngestOutcome], limit: int = ROW_LIMIT) -> Table
         shown = attention[:limit]
     table = Table(title="收取结果")
     if len(shown) < len(outcomes):
+        if not shown:  # nothing to list: the sentence alone, not squeezed to the width of an empty table
+            return Text(f"收取结果：共 {len(outcomes)} 个文件，均已收下或已收过，没有需要处理的；"
+                        "完整清单：--format json")
         table.caption = (f"共 {len(outcomes)} 个文件，只列出需要处理的 {len(shown)} 个；"
                          "其余均已收下或已收过、没有提醒。完整清单：--format json")
     table.add_column("文件", overflow="fold", max_width=40)
