@@ -37,7 +37,7 @@ def ingest_table(outcomes: list[IngestOutcome], limit: int = ROW_LIMIT) -> Table
     table = Table(title="收取结果")
     if len(shown) < len(outcomes):
         if not shown:  # nothing to list: the sentence alone, not squeezed to the width of an empty table
-            return Text(f"收取结果：共 {len(outcomes)} 个文件，均已收下或已收过，没有需要处理的；"
+            return Text(f"收取结果：共 {len(outcomes)} 个文件，均已收下或已收过，没有需要处理的。\n"
                         "完整清单：--format json")
         table.caption = (f"共 {len(outcomes)} 个文件，只列出需要处理的 {len(shown)} 个；"
                          "其余均已收下或已收过、没有提醒。完整清单：--format json")
