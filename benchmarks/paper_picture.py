@@ -31,7 +31,7 @@ def main() -> None:
             draw_mark(page, row.yes if which == "yes" else row.no, kind, 200, 0.7, 35, rng)
             if which == "yes" and row.date is not None:
                 draw_date(page, row.date, 11, 3 + row.task_index, 200, 35, rng)
-    photo = photograph(page, Damage(megapixels=5, rotation=-12, tilt=20, blur=0.8, noise=5, shadow=0.35,
+    photo = photograph(page, Damage(megapixels=5, rotation=-28, tilt=20, blur=0.8, noise=5, shadow=0.35,
                                     jpeg=70), rng)
     gray = decode_pages(photo)[0]
     straight, _text = locate_page(gray)
