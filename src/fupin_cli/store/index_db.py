@@ -131,7 +131,8 @@ def stored_meta(root: Path, key: str) -> str | None:
     if not path.is_file():
         return None
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0)
+        # not read-only: the last connection of a WAL database to close removes its -wal and -shm files
+        con = sqlite3.connect(path, timeout=0, isolation_level=None)
     except sqlite3.DatabaseError:
         return None
     try:
