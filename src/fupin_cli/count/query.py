@@ -26,11 +26,12 @@ def _order(row: Row, received: dt.datetime) -> tuple:
     return (received, row.ingested_at or _FAR, row.return_id)
 
 
-def _stub(row: Row, received: dt.datetime) -> Return:
-    """A return's keys and received time only: what `current_returns` reads of an earlier return of a round."""
+def _stub(row: Row, received: dt.datetime, answers: tuple[Answer, ...] = ()) -> Return:
+    """A return's keys and received time (and the answers given): what `current_returns` reads of an earlier
+    return of a round, or of a counted one (its 是 answers only)."""
     return Return(return_id=row.return_id, role="", unit_id=row.unit_id, name="", town="", village="",
                   template_id=row.template_id, template_version="", round=row.round, received_at=received,
-                  sha256="", source_name="", stored_name="", size=0, answers=(), ingested_at=row.ingested_at)
+                  sha256="", source_name="", stored_name="", size=0, answers=answers, ingested_at=row.ingested_at)
 
 
 class _Done(dict):
@@ -39,14 +40,6 @@ class _Done(dict):
     def __missing__(self, task_id: str) -> Answer:
         answer = self[task_id] = Answer(task_id, True, None)
         return answer
-
-
-def _counted(row: Row, received: dt.datetime, done: list[str], answers: _Done) -> Return:
-    """A return's keys, received time and the tasks it answers 是: all a count of rounds and completion reads."""
-    return Return(return_id=row.return_id, role="", unit_id=row.unit_id, name="", town="", village="",
-                  template_id=row.template_id, template_version="", round=row.round, received_at=received,
-                  sha256="", source_name="", stored_name="", size=0,
-                  answers=tuple(map(answers.__getitem__, done)), ingested_at=row.ingested_at)
 
 
 def _sent_back(rows: Iterator[Row], overrides: dict, rejected: dict[str, dt.datetime],
@@ -106,6 +99,6 @@ def current_stream(root: Path, unit_ids: set[str] | None, cutoff: dt.datetime,
         answers = _Done()
         for return_id, done in index.done(light):
             row = light[return_id]
-            yield _counted(row, overrides.get(return_id, row.received_at), done, answers)
+            yield _stub(row, overrides.get(return_id, row.received_at), tuple(map(answers.__getitem__, done)))
     finally:
         index.close()

@@ -111,14 +111,13 @@ def _restore(folder: Path, path: Path, copy: dict | None) -> Return | None:
     return record
 
 
-def quick_damage(root: Path, unreadable: list[str] | tuple[str, ...] = (),
-                 record_ids: set[str] | None = None) -> int:
+def quick_damage(root: Path, unreadable: list[str] | tuple[str, ...] = ()) -> int:
     """How many stored returns `check_store` would find damaged, from the folder listings alone (no file is read).
 
     `unreadable` are records a reader already failed to read; to them are added the records whose original
     file is not in returns/files/. A record damaged while its index line is whole is only found by doctor.
-    `record_ids` are the record files a reader just listed. When neither folder changed since a look found
-    nothing wrong (their stamps, kept in the query index), they are not listed again.
+    When neither folder changed since a look found nothing wrong (their stamps, kept in the query index),
+    they are not listed again.
     """
     folder = root / "returns"
     stamps = (folder_stamp(folder / RECORDS), folder_stamp(folder / FILES))
@@ -126,8 +125,7 @@ def quick_damage(root: Path, unreadable: list[str] | tuple[str, ...] = (),
     if seen is not None and not unreadable and stored_meta(root, "originals") == seen:
         return 0
     try:
-        ids = record_ids if record_ids is not None else {
-            name[:-5] for name in os.listdir(folder / RECORDS) if name.endswith(".json")}
+        ids = {name[:-5] for name in os.listdir(folder / RECORDS) if name.endswith(".json")}
     except OSError:
         return len(set(unreadable))
     try:
